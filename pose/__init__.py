@@ -1,0 +1,17 @@
+"""Human pose estimation with learning-loss active learning (torch).
+
+Submodules, imported explicitly by their users so that ``import pose`` stays
+cheap and torch-free:
+
+- ``pose.hourglass``: stacked hourglass backbone (Newell et al. 2016) returning
+  heatmaps plus the multi-scale features the loss-prediction heads consume.
+- ``pose.heads``: loss-prediction heads, GAP+FC (Learning Loss / LL++) and the
+  convolutional LL++conv head (paper §4.2).
+- ``pose.objectives``: heatmap MSE and the pairwise ranking objectives
+  (margin ranking, paper Eq. 1; KL, paper Eq. 3).
+- ``pose.metrics``: PCK / PCKh on numpy arrays.
+- ``pose.data``, ``pose.strategies``, ``pose.loop``, ``pose.cli``: datasets,
+  selection strategies, the active learning loop and the command line.
+"""
+
+__all__ = []

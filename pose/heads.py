@@ -1,0 +1,296 @@
+"""Loss-prediction heads: Learning Loss (GAP + FC) and LL++conv (paper §4.2).
+
+Every head takes the *list* of feature maps it consumes (not the model) and
+returns one predicted loss per image, shape (B,). :func:`head_inputs` picks
+that list out of a :class:`~pose.hourglass.HourglassOutput`:
+
+============  ==========  ==================================================
+kind          variant     consumes (last stack only)
+============  ==========  ==================================================
+"ll", "llpp"  "authors"   ``[penultimate]``: the (B, C, S/4, S/4) map the
+                          heatmaps come from, global-average pooled
+"ll", "llpp"  "yoo"       the five hourglass scales, finest first
+"llpp_conv"   (n/a)       the five hourglass scales, finest first
+============  ==========  ==================================================
+
+"ll" and "llpp" differ only in the objective they are trained with (margin
+ranking vs KL, see :mod:`pose.objectives`), not in architecture.
+
+Gradient stopping (``detach_features``): the authors of LearningLoss++ compute
+the head inputs under ``torch.no_grad()``, i.e. the loss head never trains the
+backbone. Yoo & Kweon let the ranking loss flow into the backbone for the first
+120 of 200 epochs and detach afterwards. The switch is a plain attribute so a
+training loop can flip it at any epoch. No head uses BatchNorm, so batches of
+one image work in training mode.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .hourglass import HourglassOutput
+
+__all__ = [
+    "fc_widths",
+    "LossRegressor",
+    "LearningLossHead",
+    "ConvLossHead",
+    "HEAD_KINDS",
+    "build_head",
+    "head_inputs",
+]
+
+HEAD_KINDS = ("ll", "llpp", "llpp_conv")
+
+
+def fc_widths(channels: int) -> list[int]:
+    """Hidden widths of the authors' FC network generalised to ``channels``.
+
+    The authors use 256 → 128 → 64 → 32 → 16 → 8 → 1: halve from
+    ``channels`` while the width stays >= 8.
+
+    Examples
+    --------
+    >>> fc_widths(256)
+    [128, 64, 32, 16, 8]
+    >>> fc_widths(64)
+    [32, 16, 8]
+    """
+    widths = []
+    width = channels // 2
+    while width >= 8:
+        widths.append(width)
+        width //= 2
+    return widths
+
+
+class LossRegressor(nn.Sequential):
+    """The authors' fully connected loss regressor: Linear-ReLU blocks, then Linear → 1.
+
+    Shapes
+    ------
+    ``(B, in_features) -> (B, 1)``
+    """
+
+    def __init__(self, in_features: int, widths: Sequence[int]):
+        layers: list[nn.Module] = []
+        width_in = in_features
+        for width in widths:
+            layers += [nn.Linear(width_in, width), nn.ReLU(inplace=True)]
+            width_in = width
+        layers.append(nn.Linear(width_in, 1))
+        super().__init__(*layers)
+
+
+def _check_maps(features: Sequence[Tensor], count: int, channels: int, sizes: Sequence[int] | None = None) -> None:
+    if isinstance(features, Tensor) or len(features) != count:
+        got = "a Tensor" if isinstance(features, Tensor) else f"{len(features)} maps"
+        raise ValueError(f"features must be a list of {count} maps (B, C, n, n), got {got}")
+    batch = features[0].shape[0]
+    for k, f in enumerate(features):
+        if f.dim() != 4 or f.shape[1] != channels or f.shape[0] != batch:
+            raise ValueError(
+                f"features[{k}] must have shape (B={batch}, C={channels}, n, n), got {tuple(f.shape)}"
+            )
+        if sizes is not None and tuple(f.shape[2:]) != (sizes[k], sizes[k]):
+            raise ValueError(f"features[{k}] must be {sizes[k]}x{sizes[k]} (sizes={tuple(sizes)}), got {tuple(f.shape[2:])}")
+
+
+class LearningLossHead(nn.Module):
+    """Global-average-pooling loss-prediction head, in two variants.
+
+    ``variant="authors"`` (meghshukla/ActiveLearningForHumanPose): GAP every
+    map, concatenate, then :class:`LossRegressor` with widths
+    :func:`fc_widths` (C → C/2 → ... → 8 → 1 with ReLUs). With one map, the
+    penultimate map, and C = 256 this is exactly the authors' network.
+
+    ``variant="yoo"`` (Yoo & Kweon 2019): per map GAP → Linear(C, hidden) →
+    ReLU, concatenate the ``num_maps`` vectors, Linear(num_maps·hidden, 1).
+
+    Parameters
+    ----------
+    channels : int
+        Width C of every input map.
+    variant : {"authors", "yoo"}
+    num_maps : int or None
+        Number of maps consumed; None means the variant's default (1 for
+        "authors", 5 for "yoo"), matching :func:`head_inputs`.
+    detach_features : bool
+        Stop gradients into the backbone (attribute, may be toggled).
+    hidden : int
+        Yoo & Kweon's per-map width (128 in their code); unused by "authors".
+
+    Shapes
+    ------
+    ``forward(features: list of num_maps Tensors (B, C, n_k, n_k)) -> (B,)``
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        variant: str = "authors",
+        num_maps: int | None = None,
+        detach_features: bool = True,
+        hidden: int = 128,
+    ):
+        super().__init__()
+        if variant not in ("authors", "yoo"):
+            raise ValueError(f"variant must be 'authors' or 'yoo', got {variant!r}")
+        if num_maps is None:
+            num_maps = 1 if variant == "authors" else 5
+        if num_maps < 1:
+            raise ValueError(f"num_maps must be >= 1, got {num_maps}")
+        self.channels = channels
+        self.variant = variant
+        self.num_maps = num_maps
+        self.detach_features = detach_features
+        if variant == "authors":
+            self.regressor = LossRegressor(num_maps * channels, fc_widths(channels))
+        else:
+            self.per_map = nn.ModuleList(nn.Linear(channels, hidden) for _ in range(num_maps))
+            self.linear = nn.Linear(num_maps * hidden, 1)
+
+    def forward(self, features: Sequence[Tensor]) -> Tensor:
+        _check_maps(features, self.num_maps, self.channels)
+        if self.detach_features:
+            features = [f.detach() for f in features]
+        pooled = [f.mean(dim=(2, 3)) for f in features]
+        if self.variant == "authors":
+            return self.regressor(torch.cat(pooled, dim=1)).squeeze(1)
+        hidden = [F.relu(fc(v)) for fc, v in zip(self.per_map, pooled)]
+        return self.linear(torch.cat(hidden, dim=1)).squeeze(1)
+
+
+def _downsampler(channels: int, n1: int, n2: int) -> nn.Module:
+    """Convs taking (B, C, n1, n1) to (B, C, n2, n2), paper §4.2.
+
+    ``n1/n2`` integer: one conv with kernel = stride = n1/n2. Otherwise a conv
+    with kernel = stride = floor(n1/n2), giving m = floor(n1/r) >= n2, then a
+    stride-1 conv with kernel m − n2 + 1 (omitted when m = n2).
+    """
+    ratio = n1 // n2
+    strided = nn.Conv2d(channels, channels, kernel_size=ratio, stride=ratio)
+    m = n1 // ratio
+    if m == n2:
+        # e.g. 5 -> 2: the floor-stride conv already lands on n2.
+        return strided
+    return nn.Sequential(strided, nn.Conv2d(channels, channels, kernel_size=m - n2 + 1))
+
+
+class ConvLossHead(nn.Module):
+    """LL++conv: strided convolutions fuse the hourglass scales (paper §4.2).
+
+    Walking from the finest to the coarsest scale,
+    ``H_{n2} ← H_{n2} + Down(ReLU(H_{n1}))`` (the authors apply the ReLU before
+    every add; superposition instead of concatenation keeps the head small),
+    then the coarsest accumulated map is ReLU'd and reduced to a vector, either
+    by global average pooling (``reduce="gap"``, as printed in the paper) or by
+    the authors' learned conv with kernel = coarsest size (``reduce="conv"``),
+    and the same :class:`LossRegressor` as the authors' GAP head gives the loss.
+
+    Parameters
+    ----------
+    channels : int
+        Width C of every input map.
+    sizes : sequence of int, strictly decreasing
+        Sides of the input maps, finest first, e.g. (64, 32, 16, 8, 4).
+    reduce : {"gap", "conv"}
+    detach_features : bool
+        Stop gradients into the backbone (attribute, may be toggled).
+
+    Shapes
+    ------
+    ``forward(features: list of len(sizes) Tensors (B, C, sizes[k], sizes[k])) -> (B,)``
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        sizes: Sequence[int] = (64, 32, 16, 8, 4),
+        reduce: str = "gap",
+        detach_features: bool = True,
+    ):
+        super().__init__()
+        sizes = tuple(int(s) for s in sizes)
+        if len(sizes) < 1 or any(s < 1 for s in sizes) or any(a <= b for a, b in zip(sizes, sizes[1:])):
+            raise ValueError(f"sizes must be positive and strictly decreasing (finest first), got {sizes}")
+        if reduce not in ("gap", "conv"):
+            raise ValueError(f"reduce must be 'gap' or 'conv', got {reduce!r}")
+        self.channels = channels
+        self.sizes = sizes
+        self.reduce = reduce
+        self.detach_features = detach_features
+        self.downsamplers = nn.ModuleList(_downsampler(channels, a, b) for a, b in zip(sizes, sizes[1:]))
+        self.reducer = nn.Conv2d(channels, channels, kernel_size=sizes[-1]) if reduce == "conv" else None
+        self.regressor = LossRegressor(channels, fc_widths(channels))
+
+    def forward(self, features: Sequence[Tensor]) -> Tensor:
+        _check_maps(features, len(self.sizes), self.channels, self.sizes)
+        if self.detach_features:
+            features = [f.detach() for f in features]
+        fused = features[0]
+        for down, coarser in zip(self.downsamplers, features[1:]):
+            fused = coarser + down(F.relu(fused))
+        fused = F.relu(fused)
+        vector = fused.mean(dim=(2, 3)) if self.reducer is None else self.reducer(fused).flatten(1)
+        return self.regressor(vector).squeeze(1)
+
+
+def build_head(
+    kind: str,
+    channels: int,
+    sizes: Sequence[int] = (64, 32, 16, 8, 4),
+    *,
+    variant: str = "authors",
+    reduce: str = "gap",
+    detach_features: bool = True,
+    num_maps: int | None = None,
+) -> nn.Module:
+    """Build the loss head for an experiment kind.
+
+    Parameters
+    ----------
+    kind : {"ll", "llpp", "llpp_conv"}
+        "ll" (Learning Loss) and "llpp" (LearningLoss++) build a
+        :class:`LearningLossHead`; "llpp_conv" a :class:`ConvLossHead`.
+    channels : int
+        Backbone width C.
+    sizes : sequence of int
+        Feature sides, finest first (``model.feature_sizes``); used by "llpp_conv".
+    variant, num_maps : see :class:`LearningLossHead`.
+    reduce : see :class:`ConvLossHead`.
+    detach_features : bool
+
+    Examples
+    --------
+    >>> head = build_head("llpp_conv", 64, (32, 16, 8, 4, 2))
+    >>> type(head).__name__
+    'ConvLossHead'
+    """
+    if kind in ("ll", "llpp"):
+        return LearningLossHead(channels, variant=variant, num_maps=num_maps, detach_features=detach_features)
+    if kind == "llpp_conv":
+        return ConvLossHead(channels, sizes=sizes, reduce=reduce, detach_features=detach_features)
+    raise ValueError(f"kind must be one of {HEAD_KINDS}, got {kind!r}")
+
+
+def head_inputs(out: HourglassOutput, kind: str, variant: str = "authors") -> list[Tensor]:
+    """The list of maps the head of ``kind`` (and ``variant``) consumes, last stack only.
+
+    Returns
+    -------
+    list of Tensor
+        "ll"/"llpp" with variant "authors": ``[out.penultimate[-1]]`` (B, C, S/4, S/4);
+        "ll"/"llpp" with variant "yoo", and "llpp_conv": ``out.features[-1]``, the
+        five scales (B, C, n, n), n = S/4 ... S/64, finest first.
+    """
+    if kind not in HEAD_KINDS:
+        raise ValueError(f"kind must be one of {HEAD_KINDS}, got {kind!r}")
+    if kind != "llpp_conv" and variant == "authors":
+        return [out.penultimate[-1]]
+    if kind != "llpp_conv" and variant != "yoo":
+        raise ValueError(f"variant must be 'authors' or 'yoo', got {variant!r}")
+    return list(out.features[-1])

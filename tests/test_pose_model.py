@@ -1,0 +1,227 @@
+"""Stacked hourglass and loss heads: shapes, parameter counts, gradient stopping."""
+import time
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from pose.heads import (  # noqa: E402
+    HEAD_KINDS,
+    ConvLossHead,
+    LearningLossHead,
+    build_head,
+    fc_widths,
+    head_inputs,
+)
+from pose.hourglass import (  # noqa: E402
+    HourglassOutput,
+    build_hourglass,
+    pooled_bottleneck,
+    pooled_penultimate,
+)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    # The test machine has 2 cores shared with other jobs; two intra-op threads
+    # competing with another process are ~10x slower than one.
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(0)
+    return build_hourglass("tiny", joints=14)
+
+
+@pytest.fixture(scope="module")
+def tiny_out(tiny):
+    torch.manual_seed(1)
+    return tiny(torch.randn(2, 3, 128, 128))
+
+
+def n_params(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+# Independent count, from the architecture description (Newell et al. 2016 /
+# princeton-vl): conv k×k with bias, BatchNorm with weight and bias.
+def conv(cin, cout, k):
+    return cin * cout * k * k + cout
+
+
+def bn(c):
+    return 2 * c
+
+
+def residual(cin, cout):
+    mid = cout // 2
+    skip = conv(cin, cout, 1) if cin != cout else 0
+    return bn(cin) + conv(cin, mid, 1) + bn(mid) + conv(mid, mid, 3) + bn(mid) + conv(mid, cout, 1) + skip
+
+
+def test_residual_formula_by_hand():
+    # 256-wide block: 512 + (256·128+128) + 256 + (9·128·128+128) + 256 + (128·256+256)
+    assert residual(256, 256) == 512 + 32896 + 256 + 147584 + 256 + 33024 == 214528
+
+
+def test_tiny_shapes(tiny, tiny_out):
+    out = tiny_out
+    assert isinstance(out, HourglassOutput)
+    assert len(out.heatmaps) == len(out.features) == len(out.bottleneck) == len(out.penultimate) == 1
+    assert out.heatmaps[0].shape == (2, 14, 32, 32)
+    assert [tuple(f.shape) for f in out.features[0]] == [(2, 64, n, n) for n in (32, 16, 8, 4, 2)]
+    assert out.bottleneck[0].shape == (2, 64, 2, 2)
+    assert out.penultimate[0].shape == (2, 64, 32, 32)
+    assert pooled_bottleneck(out).shape == (2, 64)
+    assert pooled_penultimate(out).shape == (2, 64)
+    assert tiny.feature_sizes == (32, 16, 8, 4, 2)
+    assert tiny.heatmap_size == 32
+
+
+def test_paper_shapes_batch_one():
+    torch.manual_seed(0)
+    model = build_hourglass("paper", joints=16).eval()
+    start = time.perf_counter()
+    with torch.no_grad():
+        out = model(torch.randn(1, 3, 256, 256))
+    elapsed = time.perf_counter() - start
+    assert len(out.heatmaps) == 2
+    for s in range(2):
+        assert out.heatmaps[s].shape == (1, 16, 64, 64)
+        assert [tuple(f.shape) for f in out.features[s]] == [(1, 256, n, n) for n in (64, 32, 16, 8, 4)]
+        assert out.bottleneck[s].shape == (1, 256, 4, 4)
+        assert out.penultimate[s].shape == (1, 256, 64, 64)
+    assert pooled_bottleneck(out).shape == (1, 256)
+    assert model.feature_sizes == (64, 32, 16, 8, 4)
+    for kind in HEAD_KINDS:
+        for variant in ("authors", "yoo"):
+            head = build_head(kind, 256, model.feature_sizes, variant=variant)
+            assert head(head_inputs(out, kind, variant)).shape == (1,)
+    assert elapsed < 30
+
+
+@pytest.mark.parametrize("joints", [14, 16])
+def test_paper_parameter_count(joints):
+    model = build_hourglass("paper", joints=joints)
+    c, j, depth = 256, joints, 4
+    stem = conv(3, 64, 7) + bn(64) + residual(64, 128) + residual(128, 128) + residual(128, c)
+    hourglass = (3 * depth + 1) * residual(c, c)  # up1, low1, low3 per level + the bottleneck
+    head = residual(c, c) + conv(c, c, 1) + bn(c) + conv(c, j, 1)
+    remap = conv(c, c, 1) + conv(j, c, 1)
+    assert n_params(model.stem) == stem
+    assert n_params(model.hourglasses[0]) == hourglass
+    assert n_params(model) == stem + 2 * (hourglass + head) + remap
+    # Same number again, but for the 16-joint model spelled out as digits.
+    if joints == 16:
+        assert n_params(model) == 6_570_400
+
+
+def test_tiny_parameter_count(tiny):
+    c, j = 64, 14
+    stem = conv(3, 32, 7) + bn(32) + residual(32, 64) + residual(64, 64) + residual(64, c)
+    expected = stem + 13 * residual(c, c) + residual(c, c) + conv(c, c, 1) + bn(c) + conv(c, j, 1)
+    assert n_params(tiny) == expected
+
+
+def test_head_parameter_counts():
+    fc = 256 * 128 + 128 + 128 * 64 + 64 + 64 * 32 + 32 + 32 * 16 + 16 + 16 * 8 + 8 + 8 + 1
+    assert fc_widths(256) == [128, 64, 32, 16, 8]
+    assert n_params(build_head("ll", 256)) == fc == 43905
+    assert n_params(build_head("llpp", 256, variant="yoo")) == 5 * (256 * 128 + 128) + 5 * 128 + 1
+    down = 4 * conv(256, 256, 2)
+    assert n_params(build_head("llpp_conv", 256)) == down + fc
+    assert n_params(build_head("llpp_conv", 256, reduce="conv")) == down + conv(256, 256, 4) + fc
+
+
+def test_channels_last_matches(tiny):
+    torch.manual_seed(2)
+    x = torch.randn(2, 3, 128, 128)
+    model = build_hourglass("tiny", joints=14).eval()
+    with torch.no_grad():
+        ref = model(x)
+        model_cl = model.to(memory_format=torch.channels_last)
+        out = model_cl(x.contiguous(memory_format=torch.channels_last))
+    torch.testing.assert_close(out.heatmaps[0], ref.heatmaps[0], rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(out.features[0][-1], ref.features[0][-1], rtol=1e-4, atol=1e-5)
+    head = build_head("llpp_conv", 64, model.feature_sizes)
+    torch.testing.assert_close(head(out.features[0]), head(ref.features[0]), rtol=1e-4, atol=1e-5)
+
+
+def test_bad_input_sizes(tiny):
+    with pytest.raises(ValueError, match="divisible"):
+        tiny(torch.randn(1, 3, 100, 100))
+    with pytest.raises(ValueError, match=r"\(B, 3, S, S\)"):
+        tiny(torch.randn(1, 1, 128, 128))
+    with pytest.raises(ValueError, match="input_size"):
+        build_hourglass("tiny", joints=14, input_size=100)
+    with pytest.raises(ValueError, match="preset"):
+        build_hourglass("huge", joints=14)
+
+
+@pytest.mark.parametrize("kind,variant", [("ll", "authors"), ("llpp", "yoo"), ("llpp_conv", "authors")])
+def test_heads_batch_of_one_in_training_mode(tiny, kind, variant):
+    torch.manual_seed(3)
+    head = build_head(kind, 64, tiny.feature_sizes, variant=variant).train()
+    out = tiny(torch.randn(1, 3, 128, 128))
+    pred = head(head_inputs(out, kind, variant))
+    assert pred.shape == (1,)
+    pred.sum().backward()
+    assert all(p.grad is not None for p in head.parameters())
+
+
+def test_head_inputs_lists(tiny_out):
+    assert [tuple(f.shape) for f in head_inputs(tiny_out, "ll")] == [(2, 64, 32, 32)]
+    assert len(head_inputs(tiny_out, "llpp", "yoo")) == 5
+    assert head_inputs(tiny_out, "llpp_conv")[0] is tiny_out.features[0][0]
+    with pytest.raises(ValueError, match="kind"):
+        head_inputs(tiny_out, "mse")
+
+
+def test_conv_head_non_integer_ratios():
+    torch.manual_seed(4)
+    sizes = (32, 12, 5, 2)
+    head = ConvLossHead(8, sizes=sizes, reduce="conv")
+    pred = head([torch.randn(3, 8, n, n) for n in sizes])
+    assert pred.shape == (3,)
+    # 32 -> 12: stride 2 gives 16, then a 5x5 conv; 12 -> 5: stride 2 gives 6, then 2x2; 5 -> 2: stride 2 only.
+    kernels = [[m.kernel_size[0] for m in d.modules() if isinstance(m, torch.nn.Conv2d)] for d in head.downsamplers]
+    assert kernels == [[2, 5], [2, 2], [2]]
+    with pytest.raises(ValueError, match="features\\[1\\]"):
+        head([torch.randn(3, 8, n, n) for n in (32, 16, 5, 2)])
+    with pytest.raises(ValueError, match="strictly decreasing"):
+        ConvLossHead(8, sizes=(8, 8, 4))
+
+
+def test_learning_loss_head_checks_inputs():
+    head = LearningLossHead(16, variant="yoo")
+    assert head.num_maps == 5
+    with pytest.raises(ValueError, match="list of 5 maps"):
+        head([torch.randn(2, 16, 4, 4)])
+    with pytest.raises(ValueError, match="C=16"):
+        head([torch.randn(2, 8, 4, 4)] * 5)
+    with pytest.raises(ValueError, match="variant"):
+        LearningLossHead(16, variant="other")
+    with pytest.raises(ValueError, match="kind"):
+        build_head("mse", 16)
+
+
+@pytest.mark.parametrize("kind,variant", [("ll", "authors"), ("ll", "yoo"), ("llpp_conv", "authors")])
+def test_detach_switch_stops_backbone_gradients(kind, variant):
+    torch.manual_seed(5)
+    model = build_hourglass("tiny", joints=4)
+    head = build_head(kind, 64, model.feature_sizes, variant=variant, detach_features=True)
+    x = torch.randn(2, 3, 128, 128)
+
+    head(head_inputs(model(x), kind, variant)).sum().backward()
+    assert all(p.grad is None for p in model.parameters())
+    assert all(p.grad is not None for p in head.parameters())
+
+    head.detach_features = False
+    head(head_inputs(model(x), kind, variant)).sum().backward()
+    grads = [p.grad for p in model.stem.parameters()]
+    assert all(g is not None for g in grads)
+    assert sum(float(g.abs().sum()) for g in grads) > 0
