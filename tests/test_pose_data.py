@@ -85,7 +85,8 @@ def test_lsp_sample_matches_contract(tmp_path):
 
 def test_lsp_rejects_lspet_layout_naming_file(tmp_path):
     scipy.io.savemat(tmp_path / "joints.mat", {"joints": np.zeros((14, 3, 2000))})
-    with pytest.raises(ValueError, match=r"joints\.mat: expected key 'joints' of shape \(3, 14, N\) \[LSP\].*got \(14, 3, 2000\)"):
+    expected = r"joints\.mat: expected key 'joints' of shape \(3, 14, N\) \[LSP\].*got \(14, 3, 2000\)"
+    with pytest.raises(ValueError, match=expected):
         LSPDataset(tmp_path)
 
 
@@ -123,7 +124,8 @@ def test_lspet_parses_direct_visibility(tmp_path):
     assert dataset.image_names[-1] == "im00005.jpg"
     assert dataset[4]["target"].shape == (14, 32, 32)
     scipy.io.savemat(tmp_path / "joints.mat", {"joints": raw.transpose(1, 0, 2)})
-    with pytest.raises(ValueError, match=r"joints\.mat: expected key 'joints' of shape \(14, 3, N\) \[LSPET\].*LSP layout"):
+    expected = r"joints\.mat: expected key 'joints' of shape \(14, 3, N\) \[LSPET\].*LSP layout"
+    with pytest.raises(ValueError, match=expected):
         LSPETDataset(tmp_path)
 
 
@@ -172,6 +174,7 @@ def test_mpii_h5_split_and_crop_adjustment(tmp_path):
     assert dataset.image_names[2] == "000000002.jpg" and len(dataset) == 4
     np.testing.assert_allclose(dataset.joints, arrays["part"])
     np.testing.assert_array_equal(dataset.visible, arrays["visible"] > 0)
+    assert dataset.annotated.sum() == 4 * 16 - 1 and not dataset.annotated[0, 7]
     np.testing.assert_allclose(dataset.norm, arrays["normalize"])
     np.testing.assert_allclose(dataset.scale, 1.25 * arrays["scale"])
     np.testing.assert_allclose(dataset.center[:, 1], arrays["center"][:, 1] + 15 * arrays["scale"])
@@ -238,6 +241,7 @@ def test_mpii_release_mat_parsing_and_split(tmp_path):
     np.testing.assert_allclose(valid.joints[0, [0, 9, 13]], [[11, 40], [30, 4], [25, 12]])
     # id 0: flag 1; id 9: flag missing -> visible; id 13: flag "0"; unlisted joints: absent.
     assert valid.visible[0].nonzero()[0].tolist() == [0, 9]
+    assert valid.annotated[0].nonzero()[0].tolist() == [0, 9, 13]
     np.testing.assert_allclose(valid.norm, [0.6 * np.hypot(6.0, 8.0)])
     np.testing.assert_allclose(valid.head_box[0], [10, 5, 16, 13])
     assert valid[0]["target"].shape == (16, 32, 32)

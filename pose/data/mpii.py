@@ -54,6 +54,8 @@ class MPIIAnnotations:
     image_names : list[str] (N,)
     joints : ndarray (N, 16, 2)
     visible : ndarray (N, 16) bool
+    annotated : ndarray (N, 16) bool
+        Joint has a label at all (the official PCKh evaluation counts these).
     center : ndarray (N, 2)
         ``objpos``.
     scale : ndarray (N,)
@@ -67,6 +69,7 @@ class MPIIAnnotations:
     image_names: list
     joints: np.ndarray
     visible: np.ndarray
+    annotated: np.ndarray
     center: np.ndarray
     scale: np.ndarray
     norm: np.ndarray
@@ -77,6 +80,7 @@ class MPIIAnnotations:
             [self.image_names[i] for i in rows],
             self.joints[rows],
             self.visible[rows],
+            self.annotated[rows],
             self.center[rows],
             self.scale[rows],
             self.norm[rows],
@@ -129,6 +133,7 @@ def load_mpii_h5(path: Path) -> MPIIAnnotations:
         image_names=_decode_names(path, data["imgname"]),
         joints=joints,
         visible=(data["visible"] > 0) & annotated,
+        annotated=annotated,
         center=data["center"].astype(np.float64),
         scale=data["scale"].astype(np.float64),
         norm=data["normalize"].astype(np.float64),
@@ -194,7 +199,7 @@ def load_mpii_mat(path: Path) -> tuple[MPIIAnnotations, np.ndarray, np.ndarray]:
             f"{path.name}: RELEASE.single_person has {len(single)} entries but annolist has {len(annolist)}"
         )
 
-    names, joints, visible, centers, scales, boxes, train, is_single = [], [], [], [], [], [], [], []
+    names, joints, visible, annotated, centers, scales, boxes, train, is_single = [], [], [], [], [], [], [], [], []
     for image_index, annotation in enumerate(annolist):
         name = str(annotation.image.name)
         singles = {int(v) for v in np.asarray(single[image_index], dtype=np.float64).ravel()}
@@ -207,16 +212,19 @@ def load_mpii_mat(path: Path) -> tuple[MPIIAnnotations, np.ndarray, np.ndarray]:
                 continue
             person_joints = np.zeros((MPII_NUM_JOINTS, 2))
             person_visible = np.zeros(MPII_NUM_JOINTS, dtype=bool)
+            person_annotated = np.zeros(MPII_NUM_JOINTS, dtype=bool)
             for point in _items(points.point):
                 joint = int(_scalar(point.id))
                 if not 0 <= joint < MPII_NUM_JOINTS:
                     raise ValueError(f"{path.name}: image {name}: joint id {joint} outside 0..15 [MPII]")
                 person_joints[joint] = (_scalar(point.x), _scalar(point.y))
+                person_annotated[joint] = True
                 flag = _scalar(getattr(point, "is_visible", []))
                 person_visible[joint] = True if flag is None else flag > 0
             names.append(name)
             joints.append(person_joints)
             visible.append(person_visible)
+            annotated.append(person_annotated)
             centers.append((_scalar(objpos.x), _scalar(objpos.y)))
             scales.append(scale)
             box = [_scalar(getattr(rect, key, [])) for key in ("x1", "y1", "x2", "y2")]
@@ -230,6 +238,7 @@ def load_mpii_mat(path: Path) -> tuple[MPIIAnnotations, np.ndarray, np.ndarray]:
         image_names=names,
         joints=np.asarray(joints),
         visible=np.asarray(visible),
+        annotated=np.asarray(annotated),
         center=np.asarray(centers, dtype=np.float64),
         scale=np.asarray(scales, dtype=np.float64),
         norm=HEAD_SIZE_FACTOR * np.linalg.norm(boxes[:, 2:] - boxes[:, :2], axis=1),
@@ -286,6 +295,14 @@ class MPIIDataset(PoseDataset):
         choice); the h5 files, and this default, keep every annotated person.
     input_size : int
     augment : bool
+
+    Attributes
+    ----------
+    annotated : ndarray (N, 16) bool
+        Labelled joints, occluded ones included; ``visible`` (the training mask) excludes
+        occluded joints, so pass ``annotated`` to PCKh to match the official protocol.
+    head_box : ndarray (N, 4)
+    image_names : list[str]
     """
 
     def __init__(
@@ -320,6 +337,7 @@ class MPIIDataset(PoseDataset):
         self.split = split
         self.image_names = labels.image_names
         self.head_box = labels.head_box
+        self.annotated = labels.annotated
         center = labels.center.copy()
         center[:, 1] += CENTER_SHIFT * labels.scale
         super().__init__(
