@@ -182,19 +182,21 @@ def sample_figure(rng: np.random.Generator, params: DomainParams, size: int) -> 
     head_direction = _turn(up, rng.normal(0.0, params.head_tilt_sd))
     joints[8] = joints[7] + head_direction * _NECK * proportion[3]
     joints[9] = joints[8] + head_direction * _HEAD * proportion[4]
+    # (root, middle, end, side, mean abduction, its spread, largest bend, lengths, proportion slot);
+    # both sides share the proportion slots so a person's arms (legs) match.
     chains = (
-        (12, 11, 10, 1.0, 20.0, params.arm_sd, params.elbow_max, _UPPER_ARM, _FOREARM, 5),
-        (13, 14, 15, -1.0, 20.0, params.arm_sd, params.elbow_max, _UPPER_ARM, _FOREARM, 5),
-        (2, 1, 0, 1.0, 6.0, params.leg_sd, params.knee_max, _THIGH, _SHIN, 7),
-        (3, 4, 5, -1.0, 6.0, params.leg_sd, params.knee_max, _THIGH, _SHIN, 7),
+        (12, 11, 10, 1.0, 20.0, params.arm_sd, params.elbow_max, (_UPPER_ARM, _FOREARM), 5),
+        (13, 14, 15, -1.0, 20.0, params.arm_sd, params.elbow_max, (_UPPER_ARM, _FOREARM), 5),
+        (2, 1, 0, 1.0, 6.0, params.leg_sd, params.knee_max, (_THIGH, _SHIN), 7),
+        (3, 4, 5, -1.0, 6.0, params.leg_sd, params.knee_max, (_THIGH, _SHIN), 7),
     )
-    for chain, (root, middle, end, side, mean, spread, bend_max, first, second, length) in enumerate(chains):
-        outward = side * right
+    for chain, (root, middle, end, side, mean, spread, bend_max, lengths, slot) in enumerate(chains):
         abduction = np.deg2rad(rng.normal(mean, spread))
-        direction = np.cos(abduction) * -up + np.sin(abduction) * outward
+        direction = np.cos(abduction) * -up + np.sin(abduction) * side * right
         bend = rng.uniform(0.0, bend_max) * (1.0 if rng.random() < 0.5 else -1.0)
-        joints[middle] = joints[root] + direction * first * proportion[length] * foreshorten[2 * chain]
-        joints[end] = joints[middle] + _turn(direction, bend) * second * proportion[length + 1] * foreshorten[2 * chain + 1]
+        first, second = np.asarray(lengths) * proportion[slot : slot + 2] * foreshorten[2 * chain : 2 * chain + 2]
+        joints[middle] = joints[root] + direction * first
+        joints[end] = joints[middle] + _turn(direction, bend) * second
 
     # Fit the figure's bounding box to the domain's size, centred up to a jitter.
     low, high = joints.min(axis=0), joints.max(axis=0)
@@ -270,7 +272,8 @@ def render_figure(figure: Figure, rng: np.random.Generator, params: DomainParams
     draw.line((*joints[7], *joints[8]), fill=colours["skin"], width=max(1, int(0.12 * torso)))
     centre = (joints[8] + joints[9]) / 2.0
     radius = 0.6 * np.linalg.norm(joints[9] - joints[8])
-    draw.ellipse((*(centre - radius), *(centre + radius)), fill=colours["skin"] if figure.facing_camera else colours["hair"])
+    head_colour = colours["skin"] if figure.facing_camera else colours["hair"]
+    draw.ellipse((*(centre - radius), *(centre + radius)), fill=head_colour)
     if figure.facing_camera:
         along = (joints[9] - joints[8]) / max(np.linalg.norm(joints[9] - joints[8]), 1e-6)
         across = np.array([-along[1], along[0]])
@@ -323,6 +326,13 @@ class SyntheticPoseDataset(PoseDataset):
     visible : ndarray (n, J) bool
     norm : ndarray (n,)
     params : DomainParams
+
+    Examples
+    --------
+    >>> dataset = SyntheticPoseDataset(4, domain="lspet", input_size=128, seed=1)
+    >>> sample = dataset[0]
+    >>> tuple(sample["image"].shape), tuple(sample["target"].shape), dataset.joints.shape
+    ((3, 128, 128), (14, 32, 32), (4, 14, 2))
     """
 
     def __init__(

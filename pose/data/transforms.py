@@ -141,6 +141,12 @@ def crop_matrix(
     -------
     ndarray (2, 3)
         ``crop_point = M[:, :2] @ point + M[:, 2]``.
+
+    Examples
+    --------
+    >>> matrix = crop_matrix((300.0, 200.0), 1.0, 256)
+    >>> affine_points([[300.0, 200.0], [200.0, 100.0]], matrix).tolist()
+    [[127.5, 127.5], [-0.5, -0.5]]
     """
     if not scale > 0:
         raise ValueError(f"scale must be > 0, got {scale}")
@@ -214,7 +220,13 @@ def crop_affine(
 
 
 def flip_permutation(num_joints: int, flip_pairs: Sequence[tuple[int, int]]) -> np.ndarray:
-    """Index array (J,) that swaps every left/right pair: ``flipped = joints[perm]``."""
+    """Index array (J,) that swaps every left/right pair: ``flipped = joints[perm]``.
+
+    Examples
+    --------
+    >>> flip_permutation(4, [(0, 3)]).tolist()
+    [3, 1, 2, 0]
+    """
     perm = np.arange(num_joints)
     for left, right in flip_pairs:
         perm[left], perm[right] = right, left
@@ -226,6 +238,11 @@ def heatmap_sigma(heatmap_size: int) -> float:
 
     Scaling keeps the blob the same width *relative to the image*, so the tiny preset
     (32 x 32 maps) learns the same target shape as the paper's 64 x 64 maps.
+
+    Examples
+    --------
+    >>> heatmap_sigma(64), heatmap_sigma(32)
+    (1.75, 0.875)
     """
     return HEATMAP_SIGMA_64 * heatmap_size / 64.0
 
@@ -284,6 +301,12 @@ def heatmap_argmax(heatmaps: torch.Tensor | np.ndarray) -> torch.Tensor | np.nda
     -------
     Tensor or ndarray (B, J, 2)
         ``(x, y)`` in heatmap pixel coordinates, float32, same type as the input.
+
+    Examples
+    --------
+    >>> maps, _ = gaussian_heatmaps(np.array([[10.3, 7.8]]), np.array([True]), 32)
+    >>> heatmap_argmax(maps[None]).tolist()
+    [[[10.25, 7.75]]]
     """
     as_numpy = isinstance(heatmaps, np.ndarray)
     maps = torch.as_tensor(heatmaps).detach().float()
