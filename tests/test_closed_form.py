@@ -1,0 +1,257 @@
+"""Tests for gammaal.closed_form: the paper's integer-k closed forms, term by term.
+
+References are mpmath at high precision (the Erlang-mixture sum for P, the compact
+N/D form with extra working digits for φ, besselk for the density, quadrature for
+I); the regimes where the float64 closed forms lose accuracy are asserted on both
+sides of their documented boundaries.
+"""
+from __future__ import annotations
+
+import doctest
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import gammaal
+from gammaal import closed_form as cf
+
+
+# --------------------------------------------------------------------------- references
+def prob_within_mp(t, k):
+    """P(|Z| ≤ δ) at t = δ/Θ from the integer-k Erlang-mixture sum, 50 digits."""
+    with mp.workdps(50):
+        t = mp.mpf(t)
+        total = mp.mpf(0)
+        for m in range(k):
+            c = mp.fsum(mp.binomial(k - 1 + i, i) * mp.mpf(2) ** (-(k + i)) for i in range(k - m))
+            total += t**m / mp.factorial(m) * c
+        return 1 - 2 * mp.exp(-t) * total
+
+
+def phi_mp(t, k):
+    """φ at t = δ/Θ from ½ − (t/2)N/D with enough digits to absorb the alternating sums."""
+    with mp.workdps(60 + 4 * k * int(math.log10(t + 2) + 1)):
+        t = mp.mpf(t)
+        n_sum = (-t * t) ** (k - 1) * mp.e1(t) + mp.fsum(
+            mp.binomial(k - 1, j) * (-t * t) ** (k - 1 - j) * mp.gammainc(2 * j, t) for j in range(1, k))
+        d_sum = mp.fsum(mp.binomial(k - 1, j) * (-t * t) ** (k - 1 - j) * mp.gammainc(2 * j + 1, t) for j in range(k))
+        return mp.mpf(1) / 2 - t / 2 * n_sum / d_sum
+
+
+def density_mp(t, k):
+    """Variance-gamma density of Y − X at t (scale 1)."""
+    with mp.workdps(40):
+        nu = mp.mpf(k) - mp.mpf(1) / 2
+        t = mp.mpf(t)
+        return t**nu * mp.besselk(nu, t) / (mp.sqrt(mp.pi) * mp.gamma(k) * 2**nu)
+
+
+def rel_err(value, ref):
+    return float(abs(mp.mpf(value) - ref) / abs(ref))
+
+
+def worst(fn, ref, ks, ts):
+    """Largest relative error of ``fn(t, k, 1.0)`` against ``ref(t, k)`` over the grid."""
+    return max(rel_err(fn(float(t), k, 1.0), ref(t, k)) for k in ks for t in ts)
+
+
+# --------------------------------------------------------------------------- validation
+@pytest.mark.parametrize("bad_k", [0, -1, 2.5, 0.5, float("nan"), float("inf"), True, "4", [4], np.array([2, 3])])
+@pytest.mark.parametrize("func", [cf.prob_within, cf.expected_target, cf.normaliser_D, cf.terms_abcd,
+                                  cf.antiderivative, cf.expected_target_compact])
+def test_non_integer_k_raises_naming_k(func, bad_k):
+    with pytest.raises(ValueError, match=r"\bk\b"):
+        func(0.1, bad_k, 1.0)
+
+
+def test_integral_float_k_accepted():
+    assert cf.prob_within(0.3, 4.0, 1.0) == cf.prob_within(0.3, 4, 1.0)
+    assert cf.prob_within(0.3, np.int64(4), 1.0) == cf.prob_within(0.3, 4, 1.0)
+
+
+def test_integral_I_rejects_non_integer_u():
+    with pytest.raises(ValueError, match=r"\bu\b"):
+        cf.integral_I(1.5, 0.1, 1.0)
+
+
+@pytest.mark.parametrize("func", [cf.prob_within, cf.expected_target, cf.normaliser_D])
+def test_domain_errors(func):
+    with pytest.raises(ValueError, match="delta"):
+        func(-0.1, 2, 1.0)
+    with pytest.raises(ValueError, match="delta"):
+        func(np.nan, 2, 1.0)
+    with pytest.raises(ValueError, match="theta"):
+        func(0.1, 2, 0.0)
+    with pytest.raises(ValueError, match="theta"):
+        func(0.1, 2, -1.0)
+
+
+def test_f_coefficient_index_checks():
+    with pytest.raises(ValueError, match="n"):
+        cf.f_coefficient(0, 5, 4, 0.1, 1.0)
+    with pytest.raises(ValueError, match="i"):
+        cf.f_coefficient(3, 3, 4, 0.1, 1.0)
+
+
+def test_scalar_in_float_out_and_broadcasting():
+    assert type(cf.prob_within(0.1, 3, 1.0)) is float
+    assert type(cf.expected_target(0.1, 3, 1.0)) is float
+    assert type(cf.terms_abcd(0.1, 3, 1.0)["D"]) is float
+    d = np.linspace(0.0, 1.0, 6)[:, None]
+    th = np.array([0.5, 1.0, 2.0])
+    for func in (cf.prob_within, cf.expected_target, cf.normaliser_D, cf.expected_target_compact):
+        out = func(d, 3, th)
+        assert out.shape == (6, 3)
+        np.testing.assert_allclose(out[:, 1], func(d[:, 0], 3, 1.0), rtol=1e-15)
+
+
+def test_doctests():
+    result = doctest.testmod(cf)
+    assert result.attempted >= 10 and result.failed == 0
+
+
+# --------------------------------------------------------------------------- Eq. 1–2
+@pytest.mark.parametrize("k", [1, 2, 5, 12])
+def test_antiderivative_is_minus_survival(k):
+    xs = [0.0, 1e-3, 0.5, 3.0, 40.0]
+    for x in xs:
+        ref = -mp.gammainc(k, mp.mpf(x) / 2, mp.inf, regularized=True)
+        assert rel_err(cf.antiderivative(x, k, 2.0), ref) < 1e-14
+
+
+def test_antiderivative_derivative_is_density():
+    # central difference of G against γ: the identity the supplement proves by parts
+    # (absolute tolerance: G ≈ −1 there, so the difference quotient carries ~ε/h absolute error)
+    h = 1e-5
+    for k in (1, 3, 7):
+        for x in (0.2, 1.0, 4.0):
+            slope = (cf.antiderivative(x + h, k, 0.8) - cf.antiderivative(x - h, k, 0.8)) / (2 * h)
+            assert slope == pytest.approx(cf.gamma_density(x, k, 0.8), rel=1e-8, abs=1e-10)
+
+
+# --------------------------------------------------------------------------- Eq. 4–6
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 6, 8, 12])
+def test_prob_within_matches_mpmath_in_the_accurate_region(k):
+    ts = np.logspace(-3, np.log10(5.0), 25)
+    assert worst(cf.prob_within, prob_within_mp, [k], ts) < 1e-12
+    assert worst(lambda t, k, th: math.fsum(cf.terms_abcd(t, k, th).values()), prob_within_mp, [k], ts) < 1e-12
+
+
+def test_prob_within_small_t_loses_accuracy_like_eps_over_t():
+    # Documented: error ~ ε/t, > 1e-10 below t ≈ 5e-6; accurate to 1e-12 from t = 1e-3.
+    bad = worst(cf.prob_within, prob_within_mp, [2, 4, 8], [1e-8, 3e-8])
+    good = worst(cf.prob_within, prob_within_mp, [2, 4, 8], [1e-3, 3e-3])
+    assert bad > 1e-10
+    assert good < 1e-12
+
+
+def test_prob_within_large_k_large_t_loses_accuracy():
+    # Documented: for k = 10, 12 the D sum cancels beyond t ≈ 13.
+    assert worst(cf.prob_within, prob_within_mp, [12], [20.0, 30.0]) > 1e-10
+    assert worst(cf.prob_within, prob_within_mp, [12], [1.0, 3.0]) < 1e-12
+
+
+def test_terms_abcd_structure():
+    # A + C keeps only the "1" of A's bracket: A + C = −Θ ΣΣ f(i,n,k,δ,Θ)/Γ(n) (supplement, before Eq. 6).
+    k, d, th = 4, 0.13, 0.066
+    terms = cf.terms_abcd(d, k, th)
+    s1 = sum(cf.f_coefficient(i, n, k, d, th) / math.gamma(n) for n in range(1, k + 1) for i in range(n))
+    assert terms["A"] + terms["C"] == pytest.approx(-th * s1, rel=1e-13)
+    assert terms["B"] == pytest.approx(1 + cf.antiderivative(d, k, th), rel=1e-15)
+    # D = −Θ ΣΣ f(i,n,k,−δ,Θ) G(δ,k+i,Θ/2)/Γ(n), the sign the printed Eq. 6 gets wrong
+    s2 = sum(cf.f_coefficient(i, n, k, -d, th) * cf.antiderivative(d, k + i, th / 2) / math.gamma(n)
+             for n in range(1, k + 1) for i in range(n))
+    assert terms["D"] == pytest.approx(-th * s2, rel=1e-13)
+    assert terms["D"] > 0 and terms["C"] < 0 and terms["A"] < 0
+
+
+def test_prob_within_limits():
+    assert cf.prob_within(0.0, 3, 1.0) == pytest.approx(0.0, abs=1e-15)
+    assert cf.prob_within(60.0, 3, 1.0) == pytest.approx(1.0, abs=1e-15)
+    assert cf.prob_within(0.7, 1, 1.0) == pytest.approx(1 - math.exp(-0.7), rel=1e-14)
+
+
+def test_table1_exact_values():
+    # The paper prints 0.094 0.185 0.274 0.358 0.437 0.527 0.607 (computed with Θ ≈ 0.0666).
+    deltas = [0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15]
+    exact = [round(cf.prob_within(d, 4, 0.066), 4) for d in deltas]
+    assert exact == [0.0944, 0.1871, 0.2766, 0.3614, 0.4408, 0.5311, 0.611]
+    assert [round(cf.prob_within(d, 4, 0.0666), 3) for d in deltas] == [0.094, 0.185, 0.274, 0.358, 0.437, 0.527, 0.607]
+
+
+# --------------------------------------------------------------------------- Eq. 13–15
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 6, 8, 10])
+def test_normaliser_is_density_of_difference(k):
+    for t in (1e-3, 0.1, 1.0, 5.0, 30.0):
+        assert rel_err(cf.normaliser_D(t, k, 1.0), density_mp(t, k)) < 1e-13
+    assert cf.normaliser_D(0.3, k, 2.0) == pytest.approx(cf.normaliser_D(0.15, k, 1.0) / 2.0, rel=1e-14)
+
+
+@pytest.mark.parametrize("u", [1, 2, 4, 7])
+def test_integral_I_matches_its_definition(u):
+    for t in (0.05, 0.5, 2.0):
+        with mp.workdps(30):
+            tt = mp.mpf(t)
+            ref = mp.quad(lambda s: (s - tt) ** (u - 1) * mp.exp(-(s - tt)) / mp.factorial(u - 1) * tt / s,
+                          [tt, tt + 1, tt + 10, mp.inf])
+        value = cf.integral_I(u, t * 0.3, 0.3)
+        assert rel_err(value, ref) < 1e-13
+        assert 0.0 < value < 1.0
+    assert cf.integral_I(u, 0.0, 1.0) == 0.0
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6, 8])
+def test_expected_target_matches_mpmath_in_the_accurate_region(k):
+    ts = np.logspace(-6, np.log10(5.0), 20)
+    assert worst(cf.expected_target, phi_mp, [k], ts) < 1e-12
+    assert worst(cf.expected_target_compact, phi_mp, [k], ts) < 1e-12
+
+
+def test_expected_target_large_t_loses_accuracy():
+    # Documented: > 1e-10 beyond t ≈ 10 for k = 8; k = 1 never cancels.
+    assert worst(cf.expected_target, phi_mp, [8], [20.0, 30.0]) > 1e-10
+    assert worst(cf.expected_target, phi_mp, [8], [2.0, 4.0]) < 1e-13
+    assert worst(cf.expected_target, phi_mp, [1], [10.0, 30.0, 100.0]) < 1e-13
+
+
+def test_expected_target_basic_properties():
+    for k in (1, 3, 6):
+        assert cf.expected_target(0.0, k, 1.0) == 0.5
+        phis = cf.expected_target(np.linspace(0.01, 5.0, 50), k, 1.0)
+        assert np.all(np.diff(phis) < 0) and np.all((phis > 0) & (phis < 0.5))
+    # k = 1: φ = ½ − ½ t e^t E1(t)
+    assert cf.expected_target(0.4, 1, 1.0) == pytest.approx(0.5 - 0.2 * math.exp(0.4) * float(mp.e1(0.4)), rel=1e-14)
+
+
+def test_table2_exact_values():
+    # printed 0.5, 0.39, ?, 0.25, ?, 0.18; exact at Θ = 0.066:
+    deltas = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    assert [round(cf.expected_target(d, 4, 0.066), 4) for d in deltas] == [0.5, 0.3844, 0.303, 0.248, 0.2093, 0.1809]
+
+
+# --------------------------------------------------------------------------- against gammaal
+GOOD_TS = np.concatenate([np.logspace(-3, np.log10(5.0), 15), [0.066 / 0.066]])
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
+def test_prob_within_agrees_with_gammaal(k):
+    th = 0.066
+    d = GOOD_TS * th
+    np.testing.assert_allclose(cf.prob_within(d, k, th), gammaal.prob_within(d, k, th), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
+def test_expected_target_agrees_with_gammaal(k):
+    th = 0.066
+    d = GOOD_TS * th
+    np.testing.assert_allclose(cf.expected_target(d, k, th), gammaal.expected_target(d, k, th), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(cf.expected_target_compact(d, k, th), gammaal.expected_target(d, k, th), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("k", [1, 2, 4, 8])
+def test_normaliser_agrees_with_gammaal_diff_pdf(k):
+    th = 0.066
+    d = np.concatenate([[0.0], GOOD_TS * th, [30 * th]])
+    np.testing.assert_allclose(cf.normaliser_D(d, k, th), gammaal.diff_pdf(d, k, th), rtol=1e-12, atol=0)
