@@ -1,0 +1,483 @@
+"""Run configuration: one dataclass tree, loaded from YAML, validated before any training.
+
+A config file mirrors :class:`RunConfig`::
+
+    name: synthetic
+    seed: 0            # first seed; seed i of a run is seed + i
+    seeds: 3
+    model:  {nstack: 1, channels: 32, input_size: 64, ...}
+    data:   {dataset: synthetic, base_size: 200, pool_size: 1000, ...}
+    train:  {epochs: 4, batch_size: 16, lr: 3.0e-4, init: finetune, ...}
+    active: {strategies: [random, coreset, ll, llpp, llpp_conv], cycles: 3, budget: 100, ...}
+
+Presets ship inside the package (``pose/configs/*.yaml``); :func:`load_config`
+accepts a preset name (``synthetic``), a path, or a path whose file is missing
+but whose stem names a preset (``configs/synthetic.yaml``).
+
+Every error names the offending field as ``section.field`` and is a
+``ValueError``, raised before a model is built.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .strategies import STRATEGIES
+
+__all__ = [
+    "ModelConfig",
+    "DataConfig",
+    "TrainConfig",
+    "ActiveConfig",
+    "RunConfig",
+    "PRESET_DIR",
+    "preset_names",
+    "load_config",
+    "config_from_dict",
+    "config_to_dict",
+    "apply_overrides",
+    "validate_config",
+]
+
+PRESET_DIR = Path(__file__).resolve().parent / "configs"
+DATASETS = ("synthetic", "lsp_lspet", "mpii")
+
+
+@dataclass
+class ModelConfig:
+    """Stacked hourglass and loss-head settings.
+
+    Attributes
+    ----------
+    nstack, channels, input_size, depth : int
+        :class:`pose.hourglass.StackedHourglass` arguments (paper: 2, 256, 256, 4).
+    stem_channels : list of two int
+        Widths of the stem (reference: [64, 128]).
+    head_variant : {"authors", "yoo"}
+        :class:`pose.heads.LearningLossHead` variant for ``ll`` and ``llpp``.
+    conv_reduce : {"gap", "conv"}
+        :class:`pose.heads.ConvLossHead` reduction for ``llpp_conv``.
+    detach_features : bool
+        Stop the ranking loss from reaching the backbone (the authors do).
+    margin : float
+        Learning Loss margin ξ (paper Eq. 1).
+    loss_weight : float
+        Weight of the ranking objective added to the heatmap loss.
+    """
+
+    nstack: int = 2
+    channels: int = 256
+    input_size: int = 256
+    depth: int = 4
+    stem_channels: list[int] = field(default_factory=lambda: [64, 128])
+    head_variant: str = "authors"
+    conv_reduce: str = "gap"
+    detach_features: bool = True
+    margin: float = 1.0
+    loss_weight: float = 1.0
+
+
+@dataclass
+class DataConfig:
+    """Which images form the base set, the unlabelled pool and the test set.
+
+    Attributes
+    ----------
+    dataset : {"synthetic", "lsp_lspet", "mpii"}
+        ``synthetic``: ``base_size`` "lsp"-domain images are the base set,
+        ``pool_size`` "lspet"-domain images the pool, ``test_size`` fresh
+        "lsp"-domain images the test set (the LSP→LSPET shift).
+        ``lsp_lspet``: the first ``base_size`` LSP training images are the base
+        set, the other LSP training images and all of LSPET the pool, the LSP
+        test half the test set. ``mpii``: ``base_size`` random training images
+        (per seed) are the base set, the rest the pool, the validation split the test set.
+    root : str or None
+        Dataset directory (``lsp_lspet``: holding ``lsp/`` and ``lspet/``; ``mpii``: the MPII root).
+    mpii_annotation : str or None
+        Annotation file for MPII (passed to :class:`pose.data.MPIIDataset`).
+    base_size, pool_size, test_size : int
+        Sizes; ``pool_size`` and ``test_size`` apply to ``synthetic`` only.
+    num_joints : int
+        Joints of the synthetic figures (14 like LSP, or 16 like MPII).
+    data_seed : int
+        Seed of the synthetic images; fixed across run seeds so every seed sees the same data.
+    augment : bool
+        Rotation/scale/flip augmentation of training images.
+    cache : bool
+        Keep rendered synthetic images in memory (each is rendered once per process).
+    pck_threshold : float or None
+        PCK threshold; None means the dataset's protocol (0.2 LSP and synthetic, 0.5 PCKh MPII).
+    num_workers : int
+        DataLoader worker processes.
+    """
+
+    dataset: str = "synthetic"
+    root: typing.Optional[str] = None
+    mpii_annotation: typing.Optional[str] = None
+    base_size: int = 1000
+    pool_size: int = 1000
+    test_size: int = 200
+    num_joints: int = 14
+    data_seed: int = 0
+    augment: bool = False
+    cache: bool = True
+    pck_threshold: typing.Optional[float] = None
+    num_workers: int = 0
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation and hardware switches.
+
+    Attributes
+    ----------
+    epochs : int, >= 0
+        Epochs per cycle (paper: 80). 0 evaluates the initial model (used by tests).
+    batch_size : int, >= 2
+        Global batch size (paper: 16), split across ranks under DDP.
+    lr, weight_decay : float
+        Adam settings (authors: lr 3e-4).
+    init : {"finetune", "scratch"}
+        Start each cycle from the previous cycle's best model (the authors) or afresh.
+    plateau_factor, plateau_patience : float, int
+        ``ReduceLROnPlateau`` on the epoch's mean training loss.
+    eval_batch_size : int
+        Batch size for scoring the pool and the test set.
+    device : str
+        "auto" (cuda if available), "cpu", "cuda" or "cuda:N".
+    amp : {"none", "bf16", "fp16"}
+        ``torch.autocast`` dtype; fp16 adds a gradient scaler and needs CUDA.
+    channels_last : bool
+        Run the model in ``torch.channels_last`` memory format.
+    sync_batchnorm : bool
+        Under DDP on CUDA, convert BatchNorm to SyncBatchNorm (ignored on CPU,
+        where torch does not support it).
+    threads : int or None
+        ``torch.set_num_threads`` per process; None keeps torch's default.
+    """
+
+    epochs: int = 80
+    batch_size: int = 16
+    lr: float = 3.0e-4
+    weight_decay: float = 0.0
+    init: str = "finetune"
+    plateau_factor: float = 0.5
+    plateau_patience: int = 5
+    eval_batch_size: int = 64
+    device: str = "auto"
+    amp: str = "none"
+    channels_last: bool = False
+    sync_batchnorm: bool = True
+    threads: typing.Optional[int] = None
+
+
+@dataclass
+class ActiveConfig:
+    """Active learning cycles.
+
+    Attributes
+    ----------
+    strategies : list of str
+        Subset of ``random, coreset, ll, llpp, llpp_conv``.
+    cycles : int, >= 1
+        Selection stages; each adds ``budget`` images, so a run trains
+        ``cycles + 1`` models (base set, then after every stage).
+    budget : int, >= 1
+        Images added per stage (paper: 1000).
+    subset : int or None
+        Score only a random subset of this many unlabelled images per stage
+        (Yoo & Kweon); None scores the whole pool.
+    coreset_embedding : {"bottleneck", "penultimate"}
+        Pooled last-stack map used by core-set. The authors' code uses the
+        penultimate map; "bottleneck" is the innermost hourglass feature.
+    coreset_chunk : int
+        Rows per distance block in k-center greedy.
+    gamma_deltas : list of float
+        Margins δ for the gamma analysis, in units of the fitted mean loss kθ
+        (the paper's Table 1, δ = 0.02 ... 0.15 with kθ = 0.264, spans 0.08 ... 0.57).
+    """
+
+    strategies: list[str] = field(default_factory=lambda: list(STRATEGIES))
+    cycles: int = 5
+    budget: int = 1000
+    subset: typing.Optional[int] = None
+    coreset_embedding: str = "bottleneck"
+    coreset_chunk: int = 2048
+    gamma_deltas: list[float] = field(default_factory=lambda: [0.05, 0.1, 0.25, 0.5])
+
+
+@dataclass
+class RunConfig:
+    """A whole experiment: ``seeds`` repetitions of every strategy.
+
+    Attributes
+    ----------
+    name : str
+        Run name; the default output directory is ``runs/<name>``.
+    seed : int
+        First seed; the run seeds are ``seed, seed + 1, ..., seed + seeds − 1``.
+    seeds : int, >= 1
+    model, data, train, active : sections, see their classes.
+    """
+
+    name: str = "run"
+    seed: int = 0
+    seeds: int = 5
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    active: ActiveConfig = field(default_factory=ActiveConfig)
+
+    @property
+    def seed_list(self) -> list[int]:
+        """The run seeds."""
+        return [self.seed + i for i in range(self.seeds)]
+
+
+def _type_name(tp) -> str:
+    return getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value, tp, where: str):
+    """Check ``value`` against the annotation ``tp``; ints are accepted as floats, nothing else converts."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, where)
+            except ValueError as exc:
+                errors.append(str(exc))
+        raise ValueError(errors[0] if errors else f"{where}: invalid value {value!r}")
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(f"{where}: expected a list of {_type_name(item)}, got {value!r}")
+        return [_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported annotation {tp!r} for {where}")
+
+
+def _section_from_dict(cls, data, where: str):
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{where or 'config'}: expected a mapping, got {data!r}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        name = f"{where}.{unknown[0]}" if where else unknown[0]
+        raise ValueError(f"{name}: unknown field (known: {', '.join(sorted(known))})")
+    kwargs = {}
+    for key, value in data.items():
+        name = f"{where}.{key}" if where else key
+        tp = hints[key]
+        if dataclasses.is_dataclass(tp):
+            kwargs[key] = _section_from_dict(tp, value, name)
+        else:
+            kwargs[key] = _coerce(value, tp, name)
+    return cls(**kwargs)
+
+
+def config_from_dict(data: dict) -> RunConfig:
+    """Build and validate a :class:`RunConfig` from a (YAML-loaded) mapping.
+
+    Raises
+    ------
+    ValueError
+        Unknown field, wrong type or invalid value; the message starts with the field name.
+    """
+    config = _section_from_dict(RunConfig, data, "")
+    validate_config(config)
+    return config
+
+
+def config_to_dict(config: RunConfig) -> dict:
+    """Plain nested dict (JSON/YAML-serialisable) of a config."""
+    return dataclasses.asdict(config)
+
+
+def preset_names() -> list[str]:
+    """Names of the YAML presets shipped in ``pose/configs``."""
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def resolve_config_path(spec: str | Path) -> Path:
+    """Path of a config given as a path or a preset name.
+
+    Raises
+    ------
+    ValueError
+        Neither a file nor a preset (message names ``--config``).
+    """
+    path = Path(spec)
+    if path.is_file():
+        return path
+    preset = PRESET_DIR / f"{path.stem}.yaml"
+    if path.suffix in ("", ".yaml", ".yml") and preset.is_file():
+        return preset
+    raise ValueError(f"--config: {spec!s} is neither a file nor a preset (presets: {', '.join(preset_names())})")
+
+
+def load_config(spec: str | Path) -> RunConfig:
+    """Load a YAML config by path or preset name and validate it.
+
+    Examples
+    --------
+    >>> load_config("synthetic").data.dataset
+    'synthetic'
+    """
+    path = resolve_config_path(spec)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ValueError(f"--config: {path} is not valid YAML: {exc}") from exc
+    return config_from_dict(data or {})
+
+
+def apply_overrides(config: RunConfig, overrides: list[str]) -> RunConfig:
+    """Return a new config with ``section.field=value`` overrides (values parsed as YAML).
+
+    Examples
+    --------
+    >>> apply_overrides(load_config("synthetic"), ["train.epochs=1"]).train.epochs
+    1
+    """
+    data = config_to_dict(config)
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set: expected section.field=value, got {item!r}")
+        parts = key.strip().split(".")
+        node = data
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                raise ValueError(f"{key}: unknown section {part!r}")
+            node = node[part]
+        if parts[-1] not in node:
+            raise ValueError(f"{key}: unknown field")
+        node[parts[-1]] = yaml.safe_load(raw)
+    return config_from_dict(data)
+
+
+def _choice(value, allowed, where):
+    if value not in allowed:
+        raise ValueError(f"{where}: must be one of {', '.join(map(str, allowed))}, got {value!r}")
+
+
+def _at_least(value, low, where):
+    if value < low:
+        raise ValueError(f"{where}: must be >= {low}, got {value!r}")
+
+
+def validate_config(config: RunConfig) -> None:
+    """Check value ranges and combinations that do not need the dataset on disk.
+
+    The checks that need the data (files present, budget within the pool) run
+    in :func:`pose.loop.prepare_data`, still before any training.
+
+    Raises
+    ------
+    ValueError
+        Message starts with the offending field.
+    """
+    m, d, t, a = config.model, config.data, config.train, config.active
+    if not config.name or "/" in config.name:
+        raise ValueError(f"name: must be a non-empty string without '/', got {config.name!r}")
+    _at_least(config.seeds, 1, "seeds")
+    for name in ("nstack", "channels", "depth"):
+        _at_least(getattr(m, name), 1, f"model.{name}")
+    if m.channels % 2:
+        raise ValueError(f"model.channels: must be even, got {m.channels}")
+    granularity = 4 * 2**m.depth
+    if m.input_size < granularity or m.input_size % granularity:
+        raise ValueError(f"model.input_size: must be a positive multiple of 4 * 2**depth = {granularity}, got {m.input_size}")
+    if len(m.stem_channels) != 2 or any(c < 2 or c % 2 for c in m.stem_channels):
+        raise ValueError(f"model.stem_channels: expected two positive even widths, got {m.stem_channels}")
+    _choice(m.head_variant, ("authors", "yoo"), "model.head_variant")
+    _choice(m.conv_reduce, ("gap", "conv"), "model.conv_reduce")
+    if m.margin < 0:
+        raise ValueError(f"model.margin: must be >= 0, got {m.margin}")
+    if m.loss_weight < 0:
+        raise ValueError(f"model.loss_weight: must be >= 0, got {m.loss_weight}")
+
+    _choice(d.dataset, DATASETS, "data.dataset")
+    if d.dataset != "synthetic" and not d.root:
+        raise ValueError(f"data.root: required for dataset {d.dataset!r}")
+    _at_least(d.base_size, 1, "data.base_size")
+    if d.dataset == "synthetic":
+        _at_least(d.pool_size, 1, "data.pool_size")
+        _at_least(d.test_size, 1, "data.test_size")
+        _choice(d.num_joints, (14, 16), "data.num_joints")
+    if d.mpii_annotation is not None and not d.mpii_annotation.endswith(".mat"):
+        raise ValueError(
+            "data.mpii_annotation: give the release .mat file; per-split .h5 files are found under data.root "
+            f"(annot/train.h5, annot/valid.h5), got {d.mpii_annotation!r}"
+        )
+    if d.pck_threshold is not None and not 0 < d.pck_threshold:
+        raise ValueError(f"data.pck_threshold: must be > 0, got {d.pck_threshold}")
+    _at_least(d.num_workers, 0, "data.num_workers")
+
+    _at_least(t.epochs, 0, "train.epochs")
+    _at_least(t.batch_size, 2, "train.batch_size")
+    if t.lr <= 0:
+        raise ValueError(f"train.lr: must be > 0, got {t.lr}")
+    if t.weight_decay < 0:
+        raise ValueError(f"train.weight_decay: must be >= 0, got {t.weight_decay}")
+    _choice(t.init, ("finetune", "scratch"), "train.init")
+    if not 0 < t.plateau_factor < 1:
+        raise ValueError(f"train.plateau_factor: must be in (0, 1), got {t.plateau_factor}")
+    _at_least(t.plateau_patience, 0, "train.plateau_patience")
+    _at_least(t.eval_batch_size, 1, "train.eval_batch_size")
+    if not (t.device in ("auto", "cpu", "cuda") or t.device.startswith("cuda:")):
+        raise ValueError(f"train.device: must be auto, cpu, cuda or cuda:N, got {t.device!r}")
+    _choice(t.amp, ("none", "bf16", "fp16"), "train.amp")
+    if t.amp == "fp16" and t.device == "cpu":
+        raise ValueError("train.amp: fp16 autocast needs CUDA; use bf16 or none on cpu")
+    if t.threads is not None:
+        _at_least(t.threads, 1, "train.threads")
+
+    if not a.strategies:
+        raise ValueError("active.strategies: must name at least one strategy")
+    for i, s in enumerate(a.strategies):
+        _choice(s, tuple(STRATEGIES), f"active.strategies[{i}]")
+    if len(set(a.strategies)) != len(a.strategies):
+        raise ValueError(f"active.strategies: duplicates in {a.strategies}")
+    _at_least(a.cycles, 1, "active.cycles")
+    _at_least(a.budget, 1, "active.budget")
+    if a.subset is not None and a.subset < a.budget:
+        raise ValueError(f"active.subset: must be >= active.budget ({a.budget}), got {a.subset}")
+    if d.dataset == "synthetic" and a.cycles * a.budget > d.pool_size:
+        raise ValueError(
+            f"active.budget: {a.cycles} cycles x {a.budget} images exceed the unlabelled pool of {d.pool_size}"
+        )
+    _choice(a.coreset_embedding, ("bottleneck", "penultimate"), "active.coreset_embedding")
+    _at_least(a.coreset_chunk, 1, "active.coreset_chunk")
+    if not a.gamma_deltas or any(x <= 0 for x in a.gamma_deltas):
+        raise ValueError(f"active.gamma_deltas: must be positive, got {a.gamma_deltas}")

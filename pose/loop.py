@@ -1,0 +1,954 @@
+"""The active-learning loop: the one place that trains, scores, selects and saves.
+
+For every seed and strategy a run trains on the labelled set (cycle 0: the base
+set), evaluates on the test split, scores the unlabelled pool, lets the strategy
+pick ``budget`` images, labels them and starts the next cycle, for
+``active.cycles`` selection stages (so ``cycles + 1`` trained models). Per cycle
+it writes ``cycle_NN.json`` with
+
+- ``train``: loss and learning-rate history, best epoch;
+- ``test``: test PCK/PCKh (paper Table 3b);
+- ``gamma``: the gamma law fitted to the per-image training losses
+  (:func:`gammaal.fit_gamma`: k, θ, KS statistic), and for a few margins δ the
+  fraction of training pairs within δ — exact under the fitted law
+  (:func:`gammaal.prob_within`) and empirical — with φ(δ)
+  (:func:`gammaal.expected_target`), i.e. how often Learning Loss's margin
+  acts on near-ties (paper §4.1, Tables 1-2);
+- ``selection``: the selected dataset indices, the PCK of the selected images
+  under the model that selected them (failure detection, Table 3a), the
+  predicted and true losses of every scored image with their Pearson,
+  Spearman and Kendall correlations (Fig. 5).
+
+Never lose work: each step (``trained``, ``selected``) ends with an atomic
+write of its outputs, then of ``state.json``; ``resume=True`` continues after
+the last completed step. Every step reseeds python, numpy and torch from
+``(seed, cycle, step)``, so a resumed run makes the same selections as an
+uninterrupted one.
+
+Layout of an output directory::
+
+    run.json                       config, seeds, versions, git revision
+    <strategy>/seed_<s>/state.json last completed step + labelled set
+    <strategy>/seed_<s>/trained_NN.pt   best model of cycle NN
+    <strategy>/seed_<s>/cycle_NN.json   the record above
+    <strategy>/seed_<s>/summary.json    written when the run finishes
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as _dt
+import importlib.metadata
+import platform
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy import stats
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
+
+from .checkpoint import atomic_torch_save, atomic_write_json, read_json, to_jsonable
+from .config import RunConfig, config_from_dict, config_to_dict, validate_config
+from .distributed import DistributedContext, init_distributed
+from .strategies import STRATEGIES, select
+
+__all__ = [
+    "LabelledSet",
+    "UnionDataset",
+    "ActiveLearningData",
+    "PoseNetwork",
+    "derive_seed",
+    "seed_everything",
+    "prepare_data",
+    "build_network",
+    "train_model",
+    "infer",
+    "empirical_pair_fraction",
+    "gamma_analysis",
+    "loss_correlations",
+    "run_experiment",
+    "StepHook",
+]
+
+STEP_CODES = {"init": 0, "train": 1, "select": 2, "base": 3}
+StepHook = Callable[[str, int, int, str], None]
+"""``hook(strategy, seed, cycle, step)`` called after each completed step ("trained", "selected")."""
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+def derive_seed(seed: int, cycle: int, step: str) -> int:
+    """A 32-bit seed for one step of one cycle, independent of what ran before.
+
+    Deriving (not continuing) the random state per step is what makes a resumed
+    run repeat an uninterrupted one exactly.
+
+    Examples
+    --------
+    >>> derive_seed(0, 1, "train") == derive_seed(0, 1, "train") != derive_seed(0, 2, "train")
+    True
+    """
+    return int(np.random.SeedSequence([int(seed), int(cycle), STEP_CODES[step]]).generate_state(1)[0])
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python's ``random``, numpy's legacy global state and torch (CPU and CUDA)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+# --------------------------------------------------------------------------- labelled set
+
+
+class LabelledSet:
+    """Which dataset indices are labelled, and in which stage each was acquired.
+
+    Parameters
+    ----------
+    size : int
+        Number of images that could ever be labelled (base set + pool).
+    labelled : array_like of int, optional
+        Initially labelled indices (stage 0, the base set).
+
+    Examples
+    --------
+    >>> s = LabelledSet(5, [0, 1]); s.label([4], stage=1)
+    >>> s.labelled_indices.tolist(), s.unlabelled_indices.tolist()
+    ([0, 1, 4], [2, 3])
+    >>> t = LabelledSet(5); t.load_state_dict(s.state_dict()); t.num_labelled
+    3
+    """
+
+    def __init__(self, size: int, labelled=()):
+        self.acquired_at = np.full(int(size), -1, dtype=np.int64)
+        if len(labelled):
+            self.label(labelled, stage=0)
+
+    @property
+    def size(self) -> int:
+        """Total number of images."""
+        return self.acquired_at.size
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Boolean (size,) mask of labelled images."""
+        return self.acquired_at >= 0
+
+    @property
+    def num_labelled(self) -> int:
+        """Number of labelled images."""
+        return int(self.mask.sum())
+
+    @property
+    def labelled_indices(self) -> np.ndarray:
+        """Sorted labelled indices."""
+        return np.flatnonzero(self.mask)
+
+    @property
+    def unlabelled_indices(self) -> np.ndarray:
+        """Sorted unlabelled indices."""
+        return np.flatnonzero(~self.mask)
+
+    def label(self, indices, stage: int) -> None:
+        """Mark ``indices`` labelled in ``stage``; they must be unlabelled, distinct and in range."""
+        indices = np.asarray(indices, dtype=np.int64)
+        if indices.size and (indices.min() < 0 or indices.max() >= self.size):
+            raise ValueError(f"indices out of range [0, {self.size})")
+        if np.unique(indices).size != indices.size:
+            raise ValueError("indices contain duplicates")
+        if self.mask[indices].any():
+            raise ValueError(f"indices already labelled: {indices[self.mask[indices]][:10].tolist()}")
+        self.acquired_at[indices] = stage
+
+    def state_dict(self) -> dict:
+        """JSON-serialisable state."""
+        return {"size": self.size, "acquired_at": self.acquired_at.tolist()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore from :meth:`state_dict`."""
+        acquired = np.asarray(state["acquired_at"], dtype=np.int64)
+        if acquired.shape != (int(state["size"]),):
+            raise ValueError("corrupt LabelledSet state: size and acquired_at disagree")
+        self.acquired_at = acquired
+
+
+# --------------------------------------------------------------------------- data
+
+
+class UnionDataset(Dataset):
+    """Several pose datasets behind one index space (e.g. LSP training images, then LSPET).
+
+    ``dataset[i]`` is the part's sample with an added ``"uid"`` = i. The label
+    arrays ``joints`` (N, J, 2), ``visible`` (N, J) and ``norm`` (N,) are the
+    parts' arrays concatenated; ``scored`` (N, J) marks the joints PCK counts:
+    a part's ``annotated`` array where it has one (MPII's official PCKh also
+    scores occluded joints), else ``visible``.
+
+    Parameters
+    ----------
+    parts : list of (name, dataset)
+        Datasets with the same number of joints.
+    """
+
+    def __init__(self, parts: list[tuple[str, Dataset]]):
+        if not parts:
+            raise ValueError("UnionDataset needs at least one part")
+        self.names = [name for name, _ in parts]
+        self.datasets = [ds for _, ds in parts]
+        sizes = [len(ds) for ds in self.datasets]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self.joints = np.concatenate([np.asarray(ds.joints, dtype=np.float64) for ds in self.datasets])
+        self.visible = np.concatenate([np.asarray(ds.visible, dtype=bool) for ds in self.datasets])
+        self.norm = np.concatenate([np.asarray(ds.norm, dtype=np.float64) for ds in self.datasets])
+        self.scored = np.concatenate([np.asarray(getattr(ds, "annotated", ds.visible), dtype=bool)
+                                      for ds in self.datasets])
+        self.num_joints = int(self.joints.shape[1])
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def part_of(self, uids) -> np.ndarray:
+        """Index of the part each uid belongs to."""
+        return np.searchsorted(self.offsets, np.asarray(uids), side="right") - 1
+
+    def domains(self, uids) -> list[str]:
+        """Part name of each uid."""
+        return [self.names[p] for p in self.part_of(uids)]
+
+    def __getitem__(self, uid: int) -> dict:
+        uid = int(uid)
+        part = int(self.part_of([uid])[0])
+        sample = dict(self.datasets[part][uid - int(self.offsets[part])])
+        sample.pop("affine", None)  # per-sample matrices are not needed downstream
+        sample["uid"] = uid
+        return sample
+
+
+class _Subset(Dataset):
+    def __init__(self, dataset: Dataset, uids: np.ndarray):
+        self.dataset = dataset
+        self.uids = np.asarray(uids, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return self.uids.size
+
+    def __getitem__(self, i: int) -> dict:
+        return self.dataset[int(self.uids[i])]
+
+
+@dataclass
+class ActiveLearningData:
+    """Datasets and splits of an experiment.
+
+    Attributes
+    ----------
+    train_view : UnionDataset
+        Base set and pool, with training augmentation.
+    eval_view : UnionDataset
+        The same images without augmentation (scoring and training-loss analysis).
+    test : UnionDataset
+    base : ndarray of int
+        Base-set uids (for MPII drawn per seed by :meth:`base_for`).
+    metric : str
+        Name of the accuracy, e.g. "PCK@0.2" or "PCKh@0.5".
+    threshold : float
+    random_base : bool
+        Whether the base set is a per-seed random draw (MPII).
+    """
+
+    train_view: UnionDataset
+    eval_view: UnionDataset
+    test: UnionDataset
+    base: np.ndarray
+    metric: str
+    threshold: float
+    random_base: bool = False
+
+    def base_for(self, seed: int) -> np.ndarray:
+        """Base-set uids for a run seed."""
+        if not self.random_base:
+            return self.base
+        rng = np.random.default_rng(derive_seed(seed, 0, "base"))
+        return np.sort(rng.choice(len(self.train_view), size=self.base.size, replace=False))
+
+
+def _construct(factory, field: str, *args, **kwargs):
+    """Build a dataset; turn a missing or malformed file into a ValueError naming the config field."""
+    try:
+        return factory(*args, **kwargs)
+    except (FileNotFoundError, NotADirectoryError, OSError, KeyError, ValueError) as exc:
+        raise ValueError(f"{field}: {exc}") from exc
+
+
+def prepare_data(config: RunConfig) -> ActiveLearningData:
+    """Open the datasets of ``config`` and check the sizes the cycles need.
+
+    Runs before any training, so a missing file or a budget larger than the
+    pool fails immediately.
+
+    Raises
+    ------
+    ValueError
+        Naming ``data.root``, ``data.base_size`` or ``active.budget``.
+    """
+    from . import data as pose_data
+
+    d, a = config.data, config.active
+    size = config.model.input_size
+    if d.dataset == "synthetic":
+        def make(n, domain, seed, augment):
+            return pose_data.SyntheticPoseDataset(n, domain=domain, num_joints=d.num_joints, input_size=size,
+                                                  seed=seed, augment=augment, cache="memory" if d.cache else None)
+
+        eval_parts = [("lsp", make(d.base_size, "lsp", d.data_seed, False)),
+                      ("lspet", make(d.pool_size, "lspet", d.data_seed + 1, False))]
+        # Without augmentation both views share one dataset object, hence one render cache.
+        train_parts = eval_parts if not d.augment else [
+            ("lsp", make(d.base_size, "lsp", d.data_seed, True)),
+            ("lspet", make(d.pool_size, "lspet", d.data_seed + 1, True))]
+        test = UnionDataset([("lsp", make(d.test_size, "lsp", d.data_seed + 2, False))])
+        base = np.arange(d.base_size)
+        metric_name, default_threshold, random_base = "PCK", 0.2, False
+    elif d.dataset == "lsp_lspet":
+        root = Path(d.root)
+
+        def lsp(split, augment):
+            return _construct(pose_data.LSPDataset, "data.root", root / "lsp", split=split,
+                              input_size=size, augment=augment)
+
+        def lspet(augment):
+            return _construct(pose_data.LSPETDataset, "data.root", root / "lspet", input_size=size, augment=augment)
+
+        train_parts = [("lsp", lsp("train", d.augment)), ("lspet", lspet(d.augment))]
+        eval_parts = [("lsp", lsp("train", False)), ("lspet", lspet(False))]
+        test = UnionDataset([("lsp", lsp("test", False))])
+        if d.base_size > len(train_parts[0][1]):
+            raise ValueError(
+                f"data.base_size: {d.base_size} exceeds the {len(train_parts[0][1])} LSP training images"
+            )
+        # The paper's base set: the first base_size LSP training images.
+        base = np.arange(d.base_size)
+        metric_name, default_threshold, random_base = "PCK", 0.2, False
+    else:
+        root = Path(d.root)
+
+        def mpii(split, augment):
+            kwargs = {"annotation": d.mpii_annotation} if d.mpii_annotation else {}
+            return _construct(pose_data.MPIIDataset, "data.root", root, split=split, input_size=size,
+                              augment=augment, **kwargs)
+
+        train_parts = [("mpii", mpii("train", d.augment))]
+        eval_parts = [("mpii", mpii("train", False))]
+        test = UnionDataset([("mpii", mpii("valid", False))])
+        if d.base_size > len(train_parts[0][1]):
+            raise ValueError(f"data.base_size: {d.base_size} exceeds the {len(train_parts[0][1])} MPII training images")
+        base = np.arange(d.base_size)  # placeholder size; the draw is per seed (base_for)
+        metric_name, default_threshold, random_base = "PCKh", 0.5, True
+
+    train_view, eval_view = UnionDataset(train_parts), UnionDataset(eval_parts)
+    pool_size = len(train_view) - base.size
+    if a.cycles * a.budget > pool_size:
+        raise ValueError(
+            f"active.budget: {a.cycles} cycles x {a.budget} images exceed the unlabelled pool of {pool_size}"
+        )
+    threshold = d.pck_threshold if d.pck_threshold is not None else default_threshold
+    return ActiveLearningData(train_view, eval_view, test, base, f"{metric_name}@{threshold:g}", threshold, random_base)
+
+
+# --------------------------------------------------------------------------- model
+
+
+class PoseNetwork(nn.Module):
+    """Stacked hourglass plus an optional loss-prediction head.
+
+    ``forward(images, target, visible)`` returns the training losses so that
+    DistributedDataParallel sees the whole computation; :meth:`predict` is the
+    inference path.
+
+    Parameters
+    ----------
+    model : pose.hourglass.StackedHourglass
+    head : nn.Module or None
+    head_kind : {"ll", "llpp", "llpp_conv"} or None
+    head_variant : str
+        Passed to :func:`pose.heads.head_inputs`.
+    margin : float
+        ξ for the margin ranking objective.
+    loss_weight : float
+        Weight of the ranking objective.
+    """
+
+    def __init__(self, model: nn.Module, head: nn.Module | None = None, head_kind: str | None = None,
+                 head_variant: str = "authors", margin: float = 1.0, loss_weight: float = 1.0):
+        super().__init__()
+        self.model = model
+        self.head = head
+        self.head_kind = head_kind
+        self.head_variant = head_variant
+        self.margin = margin
+        self.loss_weight = loss_weight
+
+    def predict(self, images: torch.Tensor):
+        """``(HourglassOutput, predicted loss (B,) or None)``."""
+        from .heads import head_inputs
+
+        out = self.model(images)
+        if self.head is None:
+            return out, None
+        return out, self.head(head_inputs(out, self.head_kind, self.head_variant))
+
+    def forward(self, images: torch.Tensor, target: torch.Tensor, visible: torch.Tensor):
+        """Training losses ``(total, heatmap, ranking)``, scalars; only ``total`` carries gradients."""
+        from .objectives import RANKING_OBJECTIVES, per_image_loss
+
+        out, predicted = self.predict(images)
+        # Losses in float32 even under autocast: per-image MSEs of ~1e-3 lose their ranking in bf16.
+        per_image = per_image_loss([h.float() for h in out.heatmaps], target, visible)
+        heatmap = per_image.mean()
+        if self.head is None:
+            return heatmap, heatmap.detach(), torch.zeros((), device=heatmap.device)
+        objective = RANKING_OBJECTIVES[self.head_kind]
+        if self.head_kind == "ll":
+            ranking = objective(predicted.float(), per_image.detach(), margin=self.margin)
+        else:
+            ranking = objective(predicted.float(), per_image.detach())
+        return heatmap + self.loss_weight * ranking, heatmap.detach(), ranking.detach()
+
+
+def build_network(config: RunConfig, strategy: str, num_joints: int, seed: int) -> PoseNetwork:
+    """A freshly initialised network for ``strategy`` (torch seeded with ``seed`` first)."""
+    from .heads import build_head
+    from .hourglass import StackedHourglass
+
+    m = config.model
+    torch.manual_seed(seed)
+    model = StackedHourglass(nstack=m.nstack, channels=m.channels, joints=num_joints, input_size=m.input_size,
+                             depth=m.depth, stem_channels=tuple(m.stem_channels))
+    kind = STRATEGIES[strategy][1]
+    head = None
+    if kind is not None:
+        head = build_head(kind, m.channels, model.feature_sizes, variant=m.head_variant, reduce=m.conv_reduce,
+                          detach_features=m.detach_features)
+    return PoseNetwork(model, head, kind, m.head_variant, m.margin, m.loss_weight)
+
+
+def _new_network(config: RunConfig, strategy: str, num_joints: int, seed: int,
+                 ctx: DistributedContext) -> PoseNetwork:
+    network = build_network(config, strategy, num_joints, seed)
+    if config.train.sync_batchnorm and ctx.distributed and ctx.device.type == "cuda":
+        # Per-rank batches of 16/N images give noisy BatchNorm statistics; sync them across GPUs.
+        network = nn.SyncBatchNorm.convert_sync_batchnorm(network)
+    network = network.to(ctx.device)
+    if config.train.channels_last:
+        network = network.to(memory_format=torch.channels_last)
+    return network
+
+
+def _autocast(device: torch.device, amp: str):
+    if amp == "none":
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=torch.bfloat16 if amp == "bf16" else torch.float16)
+
+
+def _to_device(batch: dict, device: torch.device, channels_last: bool):
+    images = batch["image"].to(device, non_blocking=True)
+    if channels_last:
+        images = images.contiguous(memory_format=torch.channels_last)
+    return images, batch["target"].to(device, non_blocking=True), batch["visible"].to(device, non_blocking=True)
+
+
+# --------------------------------------------------------------------------- training and inference
+
+
+def train_model(network: PoseNetwork, dataset: Dataset, config: RunConfig, ctx: DistributedContext,
+                seed: int, desc: str = "train") -> dict:
+    """Train in place with Adam + ReduceLROnPlateau and keep the best epoch's weights.
+
+    "Best" is the lowest mean training loss (the scheduler's signal too): the
+    test split stays unseen and LSP has no separate validation split. Under DDP
+    the global batch ``train.batch_size`` is split across ranks and the epoch
+    loss is averaged over ranks, so every rank steps its schedule identically.
+
+    Returns
+    -------
+    dict
+        ``history`` (per epoch: loss, heatmap_loss, ranking_loss, lr), ``best_epoch``, ``seconds``.
+    """
+    t = config.train
+    seed_everything(seed)
+    start = time.perf_counter()
+    per_rank = max(t.batch_size // ctx.world_size, 1)
+    sampler = None
+    if ctx.distributed:
+        sampler = torch.utils.data.DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank,
+                                                      shuffle=True, seed=seed % 2**31)
+    generator = torch.Generator().manual_seed(seed)
+    shard_len = len(dataset) // ctx.world_size
+    loader = DataLoader(dataset, batch_size=per_rank, shuffle=sampler is None, sampler=sampler,
+                        generator=generator, num_workers=config.data.num_workers,
+                        # A last batch of one breaks BatchNorm at the 1x1 bottleneck of small inputs.
+                        drop_last=shard_len >= per_rank, pin_memory=ctx.device.type == "cuda")
+    module: nn.Module = network
+    if ctx.distributed:
+        module = nn.parallel.DistributedDataParallel(
+            network, device_ids=[ctx.device] if ctx.device.type == "cuda" else None)
+    optimizer = torch.optim.Adam(network.parameters(), lr=t.lr, weight_decay=t.weight_decay)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=t.plateau_factor,
+                                                           patience=t.plateau_patience)
+    scaler = torch.amp.GradScaler(ctx.device.type, enabled=t.amp == "fp16")
+    history, best_loss, best_state, best_epoch = [], float("inf"), None, -1
+    for epoch in tqdm(range(t.epochs), desc=desc, leave=False, disable=not ctx.is_main, unit="epoch"):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        network.train()
+        sums = np.zeros(3)
+        count = 0
+        for batch in loader:
+            images, target, visible = _to_device(batch, ctx.device, t.channels_last)
+            with _autocast(ctx.device, t.amp):
+                total, heatmap, ranking = module(images, target, visible)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(total).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            n = images.shape[0]
+            sums += n * np.array([total.item(), heatmap.item(), ranking.item()])
+            count += n
+        means = [ctx.all_mean(s / max(count, 1)) for s in sums]
+        scheduler.step(means[0])
+        history.append({"epoch": epoch, "loss": means[0], "heatmap_loss": means[1], "ranking_loss": means[2],
+                        "lr": optimizer.param_groups[0]["lr"]})
+        if means[0] < best_loss:
+            best_loss, best_epoch = means[0], epoch
+            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+    if best_state is not None:
+        network.load_state_dict(best_state)
+    return {"history": history, "best_epoch": best_epoch, "seconds": time.perf_counter() - start}
+
+
+@torch.no_grad()
+def infer(network: PoseNetwork, dataset: UnionDataset, uids, config: RunConfig, ctx: DistributedContext,
+          embedding: str | None = None, desc: str | None = None) -> dict:
+    """Run the network on ``dataset[uids]`` (sharded across ranks, gathered on all).
+
+    Parameters
+    ----------
+    embedding : {"bottleneck", "penultimate"} or None
+        Also return the pooled last-stack embedding (core-set).
+
+    Returns
+    -------
+    dict of ndarray, aligned with ``uids``
+        ``true_loss`` (N,), per-image heatmap MSE; ``predicted_loss`` (N,) or
+        None; ``features`` (N, C) or None; ``pred_joints`` (N, J, 2) in
+        original image coordinates.
+    """
+    from .data.transforms import heatmap_argmax, heatmap_to_original
+    from .hourglass import pooled_bottleneck, pooled_penultimate
+    from .objectives import per_image_loss
+
+    t, m = config.train, config.model
+    uids = np.asarray(uids, dtype=np.int64)
+    shard = ctx.shard(uids)
+    num_joints = dataset.num_joints
+    has_head = network.head is not None
+    out = {
+        "true_loss": np.empty(shard.size, np.float64),
+        "predicted_loss": np.empty(shard.size, np.float64) if has_head else None,
+        "features": np.empty((shard.size, m.channels), np.float32) if embedding else None,
+        "pred_joints": np.empty((shard.size, num_joints, 2), np.float64),
+    }
+    network.eval()
+    loader = DataLoader(_Subset(dataset, shard), batch_size=t.eval_batch_size, shuffle=False,
+                        num_workers=config.data.num_workers, pin_memory=ctx.device.type == "cuda")
+    pooled = pooled_bottleneck if embedding == "bottleneck" else pooled_penultimate
+    position = 0
+    for batch in tqdm(loader, desc=desc, leave=False, disable=not ctx.is_main or desc is None, unit="batch"):
+        images, target, visible = _to_device(batch, ctx.device, t.channels_last)
+        with _autocast(ctx.device, t.amp):
+            output, predicted = network.predict(images)
+        heatmaps = [h.float() for h in output.heatmaps]
+        n = images.shape[0]
+        rows = slice(position, position + n)
+        out["true_loss"][rows] = per_image_loss(heatmaps, target, visible).cpu().numpy()
+        if has_head:
+            out["predicted_loss"][rows] = predicted.float().cpu().numpy()
+        if embedding:
+            out["features"][rows] = pooled(output).float().cpu().numpy()
+        coords = heatmap_argmax(heatmaps[-1]).cpu().numpy()
+        out["pred_joints"][rows] = heatmap_to_original(coords, batch["center"].numpy(), np.asarray(batch["scale"]),
+                                                       m.input_size, heatmaps[-1].shape[-1])
+        position += n
+    return ctx.gather_shards(out, uids.size)
+
+
+def accuracy(dataset: UnionDataset, uids, pred_joints: np.ndarray, threshold: float):
+    """PCK (or PCKh: the dataset's ``norm`` is the head size) of predictions for ``uids``."""
+    from .metrics import pck
+
+    uids = np.asarray(uids, dtype=np.int64)
+    return pck(pred_joints, dataset.joints[uids], dataset.scored[uids], dataset.norm[uids], threshold)
+
+
+# --------------------------------------------------------------------------- analyses
+
+
+def empirical_pair_fraction(losses, delta: float) -> float:
+    """Fraction of unordered pairs i < j with ``|l_i − l_j| <= delta``, exactly, in O(n log n).
+
+    After sorting, the partners of ``l_i`` within δ above it are the next
+    ``searchsorted(l, l_i + δ, "right") − i − 1`` values; no n×n matrix is formed.
+
+    Examples
+    --------
+    >>> empirical_pair_fraction([0.0, 0.1, 0.5], 0.2)
+    0.3333333333333333
+    """
+    x = np.sort(np.asarray(losses, dtype=np.float64))
+    n = x.size
+    if n < 2:
+        return float("nan")
+    index = np.arange(n)
+    upper = np.searchsorted(x, x + delta, side="right")
+    # ``x_i + δ`` is rounded, so the search can miss by a few values at the boundary;
+    # ``x_j − x_i`` is monotone in j, so nudging on the exact predicate |x_j − x_i| <= δ is exact.
+    while True:
+        grow = (upper < n) & (x[np.minimum(upper, n - 1)] - x <= delta)
+        if not grow.any():
+            break
+        upper += grow
+    while True:
+        shrink = (upper > index + 1) & (x[np.maximum(upper - 1, 0)] - x > delta)
+        if not shrink.any():
+            break
+        upper -= shrink
+    within = int((upper - index - 1).sum())
+    return within / (n * (n - 1) / 2)
+
+
+def gamma_analysis(losses, deltas_over_mean) -> dict:
+    """Fit Gamma(k, θ) to per-image losses and tabulate near-tie statistics.
+
+    Parameters
+    ----------
+    losses : array_like (N,)
+        Per-image training losses; non-positive values (images without a
+        visible joint) are excluded from the fit and counted.
+    deltas_over_mean : sequence of float
+        Margins δ in units of the fitted mean loss kθ (a near-tie is relative
+        to the loss scale; δ/θ alone would mean different things for different k).
+
+    Returns
+    -------
+    dict
+        ``k``, ``theta``, ``mean``, ``loglik``, ``ks_statistic``, ``ks_pvalue``,
+        ``n``, ``n_excluded``, and ``deltas``: per δ the model probability
+        ``prob_within`` = P(|X − Y| <= δ), the ``empirical`` pair fraction and
+        ``phi`` = φ(δ) = E[X/(X+Y) | Y − X = δ].
+        Without two positive losses only ``n`` and ``n_excluded`` are set.
+    """
+    import gammaal
+
+    values = np.asarray(losses, dtype=np.float64)
+    keep = np.isfinite(values) & (values > 0)
+    positive = values[keep]
+    result = {"n": int(positive.size), "n_excluded": int(values.size - positive.size)}
+    if positive.size < 2 or np.ptp(positive) == 0:
+        return result
+    fit = gammaal.fit_gamma(positive)
+    k, theta = float(fit.k), float(fit.theta)
+    rows = []
+    for ratio in deltas_over_mean:
+        delta = ratio * k * theta
+        rows.append({
+            "delta_over_mean": float(ratio),
+            "delta": delta,
+            "prob_within": float(gammaal.prob_within(delta, k, theta)),
+            "empirical": empirical_pair_fraction(positive, delta),
+            "phi": float(gammaal.expected_target(delta, k, theta)),
+        })
+    result.update({
+        "k": k, "theta": theta, "mean": k * theta, "loglik": float(fit.loglik),
+        "ks_statistic": float(fit.ks_statistic), "ks_pvalue": float(fit.ks_pvalue), "deltas": rows,
+    })
+    return result
+
+
+def loss_correlations(predicted, true) -> dict | None:
+    """Pearson, Spearman and Kendall correlation of predicted vs true loss (None if undefined)."""
+    if predicted is None:
+        return None
+    predicted, true = np.asarray(predicted, np.float64), np.asarray(true, np.float64)
+    if predicted.size < 3 or np.ptp(predicted) == 0 or np.ptp(true) == 0:
+        return None
+    return {
+        "pearson": float(stats.pearsonr(predicted, true).statistic),
+        "spearman": float(stats.spearmanr(predicted, true).statistic),
+        "kendall": float(stats.kendalltau(predicted, true).statistic),
+    }
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def _git_revision() -> dict:
+    here = Path(__file__).resolve().parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=here, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return {"revision": None, "dirty": None}
+    if rev.returncode:
+        return {"revision": None, "dirty": None}
+    return {"revision": rev.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
+
+
+def _versions() -> dict:
+    import scipy
+
+    def dist_version(name):
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "python": sys.version.split()[0], "platform": platform.platform(), "torch": torch.__version__,
+        "numpy": np.__version__, "scipy": scipy.__version__, "gammaal": dist_version("gammaal"),
+        "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version() if torch.cuda.is_available() else None,
+    }
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def _summary_line(strategy, seed, cycle, record) -> str:
+    parts = [f"[{strategy} seed {seed}] cycle {cycle}", f"labelled {record['num_labelled']}",
+             f"test {record['test']['metric']} {record['test']['mean']:.3f}"]
+    sel = record.get("selection")
+    if sel:
+        parts.append(f"selected {sel['pck']:.3f} (pool {sel['pool_pck']:.3f})")
+        if sel["correlation"]:
+            parts.append(f"spearman {sel['correlation']['spearman']:+.2f}")
+    g = record["gamma"]
+    if "k" in g:
+        parts.append(f"gamma k={g['k']:.2f} theta={g['theta']:.3g} ks={g['ks_statistic']:.3f}")
+    parts.append(f"{record['seconds']:.0f}s")
+    return " | ".join(parts)
+
+
+def _nan_to_none(x):
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _run_one(config: RunConfig, strategy: str, seed: int, data: ActiveLearningData, run_dir: Path,
+             ctx: DistributedContext, resume: bool, hook: StepHook | None) -> None:
+    a = config.active
+    state_path = run_dir / "state.json"
+    state = read_json(state_path) if resume and state_path.is_file() else None
+    if state is not None and state["step"] == "finished":
+        return
+    if ctx.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    labelled = LabelledSet(len(data.train_view), data.base_for(seed))
+    num_joints = data.train_view.num_joints
+    network = _new_network(config, strategy, num_joints, derive_seed(seed, 0, "init"), ctx)
+    start_cycle, start_step, record = 0, "train", None
+    if state is not None:
+        labelled.load_state_dict(state["labelled"])
+        cycle = int(state["cycle"])
+        checkpoint = torch.load(run_dir / f"trained_{cycle:02d}.pt", map_location=ctx.device, weights_only=False)
+        network.load_state_dict(checkpoint["network"])
+        if state["step"] == "trained":
+            start_cycle, start_step, record = cycle, "select", checkpoint["record"]
+        else:
+            start_cycle = cycle + 1
+    embedding = a.coreset_embedding if strategy == "coreset" else None
+    labelled_features = None
+
+    cycles = tqdm(range(start_cycle, a.cycles + 1), desc=f"{strategy} seed {seed}", unit="cycle",
+                  disable=not ctx.is_main, initial=start_cycle, total=a.cycles + 1)
+    for cycle in cycles:
+        started = time.perf_counter()
+        if not (cycle == start_cycle and start_step == "select"):
+            if cycle > 0 and config.train.init == "scratch":
+                network = _new_network(config, strategy, num_joints, derive_seed(seed, cycle, "init"), ctx)
+            train_uids = labelled.labelled_indices
+            training = train_model(network, _Subset(data.train_view, train_uids), config, ctx,
+                                   derive_seed(seed, cycle, "train"), desc=f"cycle {cycle} epochs")
+            test = infer(network, data.test, np.arange(len(data.test)), config, ctx)
+            test_pck = accuracy(data.test, np.arange(len(data.test)), test["pred_joints"], data.threshold)
+            own = infer(network, data.eval_view, train_uids, config, ctx, embedding=embedding)
+            labelled_features = own["features"]
+            record = {
+                "strategy": strategy, "seed": seed, "cycle": cycle, "num_labelled": int(train_uids.size),
+                "train": training,
+                "test": {"metric": data.metric, "mean": _nan_to_none(test_pck.mean),
+                         "per_joint": test_pck.per_joint, "mean_loss": float(test["true_loss"].mean())},
+                "gamma": gamma_analysis(own["true_loss"], a.gamma_deltas),
+                "train_losses": own["true_loss"],
+            }
+            if ctx.is_main:
+                atomic_torch_save({"network": network.state_dict(), "record": record},
+                                  run_dir / f"trained_{cycle:02d}.pt")
+                atomic_write_json(state_path, {"cycle": cycle, "step": "trained", "labelled": labelled.state_dict()})
+            ctx.barrier()
+            if hook is not None:
+                hook(strategy, seed, cycle, "trained")
+
+        if cycle < a.cycles:
+            select_seed = derive_seed(seed, cycle, "select")
+            seed_everything(select_seed)
+            candidates = labelled.unlabelled_indices
+            if a.subset is not None and a.subset < candidates.size:
+                rng = np.random.default_rng(select_seed)
+                candidates = np.sort(rng.choice(candidates, size=a.subset, replace=False))
+            scored = infer(network, data.eval_view, candidates, config, ctx, embedding=embedding,
+                           desc=f"cycle {cycle} scoring")
+            if embedding and labelled_features is None:
+                # Resumed straight into selection: recompute (eval mode is deterministic).
+                labelled_features = infer(network, data.eval_view, labelled.labelled_indices, config, ctx,
+                                          embedding=embedding)["features"]
+            positions = None
+            if ctx.is_main:
+                positions = select(strategy, a.budget, seed=select_seed, num_candidates=candidates.size,
+                                   predicted_loss=scored["predicted_loss"], candidate_features=scored["features"],
+                                   labelled_features=labelled_features, chunk_size=a.coreset_chunk)
+            positions = np.asarray(ctx.broadcast_object(positions), dtype=np.int64)
+            chosen = candidates[positions]
+            is_selected = np.zeros(candidates.size, dtype=bool)
+            is_selected[positions] = True
+            selected_pck = accuracy(data.eval_view, chosen, scored["pred_joints"][positions], data.threshold)
+            pool_pck = accuracy(data.eval_view, candidates, scored["pred_joints"], data.threshold)
+            domains = data.eval_view.domains(chosen)
+            record["selection"] = {
+                "stage": cycle + 1,
+                "indices": chosen,
+                "positions": positions,
+                "domains": {name: domains.count(name) for name in data.eval_view.names},
+                "pck": _nan_to_none(selected_pck.mean),
+                "pool_pck": _nan_to_none(pool_pck.mean),
+                "mean_true_loss": float(scored["true_loss"][positions].mean()),
+                "pool_mean_true_loss": float(scored["true_loss"].mean()),
+                "correlation": loss_correlations(scored["predicted_loss"], scored["true_loss"]),
+                "scored_indices": candidates,
+                "predicted_loss": scored["predicted_loss"],
+                "true_loss": scored["true_loss"],
+                "selected_mask": is_selected,
+            }
+            labelled.label(chosen, stage=cycle + 1)
+            labelled_features = None
+            step = "selected"
+        else:
+            record["selection"] = None
+            step = "finished"
+        record["seconds"] = time.perf_counter() - started
+        if ctx.is_main:
+            atomic_write_json(run_dir / f"cycle_{cycle:02d}.json", record)
+            if step == "finished":
+                atomic_write_json(run_dir / "summary.json", _summary(run_dir, a.cycles))
+            atomic_write_json(state_path, {"cycle": cycle, "step": step, "labelled": labelled.state_dict()})
+            cycles.write(_summary_line(strategy, seed, cycle, record))
+        ctx.barrier()
+        if hook is not None:
+            hook(strategy, seed, cycle, step)
+
+
+def _summary(run_dir: Path, cycles: int) -> dict:
+    records = [read_json(run_dir / f"cycle_{c:02d}.json") for c in range(cycles + 1)]
+    return {
+        "num_labelled": [r["num_labelled"] for r in records],
+        "test": [r["test"]["mean"] for r in records],
+        "selected_pck": [r["selection"]["pck"] for r in records if r["selection"]],
+        "spearman": [(r["selection"]["correlation"] or {}).get("spearman") for r in records if r["selection"]],
+        "gamma_k": [r["gamma"].get("k") for r in records],
+        "gamma_theta": [r["gamma"].get("theta") for r in records],
+    }
+
+
+# --------------------------------------------------------------------------- experiment
+
+
+def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = False,
+                   ctx: DistributedContext | None = None, hook: StepHook | None = None,
+                   argv: list[str] | None = None) -> Path:
+    """Run every strategy for every seed of ``config``, writing into ``out_dir``.
+
+    Parameters
+    ----------
+    config : RunConfig
+    out_dir : str or Path
+        Output directory (see the module docstring for its layout).
+    resume : bool
+        Continue a run in ``out_dir`` after its last completed step. Its saved
+        config must equal ``config``.
+    ctx : DistributedContext, optional
+        Defaults to :func:`pose.distributed.init_distributed` (torchrun-aware).
+    hook : callable, optional
+        ``hook(strategy, seed, cycle, step)`` after each completed step.
+    argv : list of str, optional
+        Command line recorded in ``run.json``.
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+
+    Raises
+    ------
+    ValueError
+        Invalid config, missing dataset files, a budget the pool cannot supply,
+        or an existing run in ``out_dir`` without ``resume`` — all before training.
+    """
+    validate_config(config)
+    out_dir = Path(out_dir)
+    meta_path = out_dir / "run.json"
+    config_dict = config_to_dict(config)
+    if meta_path.is_file():
+        if not resume:
+            raise ValueError(f"--out: {out_dir} already holds a run; pass --resume or choose another directory")
+        saved = read_json(meta_path)["config"]
+        if config_from_dict(saved) != config:
+            raise ValueError(f"--resume: the config differs from the one saved in {meta_path}")
+    data = prepare_data(config)
+    own_ctx = ctx is None
+    ctx = ctx or init_distributed(config.train.device)
+    try:
+        bottleneck = config.model.input_size // (4 * 2**config.model.depth)
+        if bottleneck == 1 and config.train.batch_size // ctx.world_size < 2:
+            raise ValueError(
+                f"train.batch_size: {config.train.batch_size} over {ctx.world_size} ranks leaves one image per "
+                "rank, and BatchNorm cannot train on the 1x1 bottleneck of this input_size; use >= 2 per rank"
+            )
+        if config.train.threads is not None:
+            torch.set_num_threads(config.train.threads)
+        if ctx.is_main:
+            if not meta_path.is_file():
+                atomic_write_json(meta_path, {
+                    "config": config_dict, "seeds": config.seed_list, "strategies": config.active.strategies,
+                    "metric": data.metric, "world_size": ctx.world_size, "device": str(ctx.device),
+                    "versions": _versions(), "git": _git_revision(), "command": argv or sys.argv,
+                    "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                    "sizes": {"labelable": len(data.train_view), "base": int(data.base.size),
+                              "test": len(data.test), "domains": data.train_view.names},
+                })
+            tqdm.write(f"pose run -> {out_dir} on {ctx.device} x{ctx.world_size}; {data.metric}; seeds "
+                       f"{config.seed_list}; strategies {config.active.strategies}")
+        ctx.barrier()
+        for seed in config.seed_list:
+            for strategy in config.active.strategies:
+                _run_one(config, strategy, seed, data, out_dir / strategy / f"seed_{seed}", ctx, resume, hook)
+    finally:
+        if own_ctx:
+            ctx.close()
+    return out_dir

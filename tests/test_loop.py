@@ -1,0 +1,301 @@
+"""The active-learning loop on a micro synthetic config: records, resume, DDP, config errors."""
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from pose.checkpoint import atomic_write_json, read_json
+from pose.cli import main
+from pose.config import config_from_dict, config_to_dict, load_config, preset_names
+from pose.loop import LabelledSet, empirical_pair_fraction, gamma_analysis, loss_correlations, run_experiment
+from pose.report import write_report
+
+REPO = Path(__file__).resolve().parents[1]
+ALL = ["random", "coreset", "ll", "llpp", "llpp_conv"]
+
+
+def micro(**sections) -> dict:
+    """A config small enough for a unit test: 8-channel hourglass on 64 px, a dozen images, 1 epoch."""
+    config = {
+        "name": "micro",
+        "seeds": 1,
+        "model": {"nstack": 1, "channels": 8, "input_size": 64, "stem_channels": [8, 8]},
+        "data": {"dataset": "synthetic", "base_size": 4, "pool_size": 12, "test_size": 4},
+        "train": {"epochs": 1, "batch_size": 2, "eval_batch_size": 16, "device": "cpu"},
+        "active": {"strategies": ALL, "cycles": 2, "budget": 2},
+    }
+    for name, values in sections.items():
+        if isinstance(values, dict):
+            config[name].update(values)
+        else:
+            config[name] = values
+    return config
+
+
+def selections(run_dir: Path, strategy: str, seed: int = 0) -> list[list[int]]:
+    seed_dir = run_dir / strategy / f"seed_{seed}"
+    records = [read_json(p) for p in sorted(seed_dir.glob("cycle_*.json"))]
+    return [r["selection"]["indices"] for r in records if r["selection"]]
+
+
+# ----------------------------------------------------------------------------- small pieces
+
+
+def test_labelled_set_round_trip_and_guards():
+    s = LabelledSet(6, [0, 2])
+    s.label([5, 1], stage=1)
+    assert s.labelled_indices.tolist() == [0, 1, 2, 5]
+    assert s.acquired_at.tolist() == [0, 1, 0, -1, -1, 1]
+    t = LabelledSet(6)
+    t.load_state_dict(json.loads(json.dumps(s.state_dict())))
+    np.testing.assert_array_equal(t.acquired_at, s.acquired_at)
+    with pytest.raises(ValueError, match="already labelled"):
+        s.label([2], stage=2)
+    with pytest.raises(ValueError, match="duplicates"):
+        s.label([3, 3], stage=2)
+
+
+def test_empirical_pair_fraction_matches_all_pairs():
+    rng = np.random.default_rng(0)
+    losses = np.round(rng.gamma(2.0, 0.1, size=300), 3)  # rounding creates exact ties
+    diff = np.abs(losses[:, None] - losses[None, :])
+    iu = np.triu_indices(losses.size, 1)
+    for delta in (0.0, 0.01, 0.05, 1.0):
+        assert empirical_pair_fraction(losses, delta) == pytest.approx(np.mean(diff[iu] <= delta), abs=1e-12)
+
+
+def test_gamma_analysis_recovers_the_law_and_agrees_with_pairs():
+    rng = np.random.default_rng(1)
+    losses = rng.gamma(4.0, 0.066, size=4000)  # the paper's Fig. 3 law
+    result = gamma_analysis(np.append(losses, 0.0), [0.1, 0.5])
+    assert result["n_excluded"] == 1
+    assert result["k"] == pytest.approx(4.0, rel=0.1)
+    assert result["theta"] == pytest.approx(0.066, rel=0.1)
+    for row in result["deltas"]:
+        assert row["empirical"] == pytest.approx(row["prob_within"], abs=0.02)
+        assert 0 < row["phi"] < 0.5
+    assert gamma_analysis([1.0], [0.1]) == {"n": 1, "n_excluded": 0}
+
+
+def test_loss_correlations():
+    assert loss_correlations(None, [1, 2, 3]) is None
+    c = loss_correlations([1.0, 2.0, 3.0, 4.0], [1.0, 3.0, 2.0, 4.0])
+    assert c["spearman"] == pytest.approx(0.8) and -1 <= c["kendall"] <= 1
+
+
+# ----------------------------------------------------------------------------- configs
+
+
+def test_presets_resolve_by_name_and_path():
+    assert {"synthetic", "lsp_lspet", "mpii"} <= set(preset_names())
+    assert load_config("configs/synthetic.yaml") == load_config("synthetic")
+    synthetic = load_config(str(REPO / "pose" / "configs" / "synthetic.yaml"))
+    assert synthetic.seeds >= 3 and synthetic.active.cycles >= 3
+    assert sorted(synthetic.active.strategies) == sorted(ALL)
+    paper = load_config("lsp_lspet")
+    assert (paper.model.nstack, paper.model.channels, paper.data.base_size, paper.active.budget,
+            paper.active.cycles, paper.seeds, paper.train.epochs, paper.train.batch_size) == (
+        2, 256, 1000, 1000, 5, 5, 80, 16)
+    assert config_from_dict(config_to_dict(paper)) == paper
+
+
+BAD = [
+    ({"active": {"strategies": ["random", "entropy"]}}, "active.strategies[1]"),
+    ({"active": {"budget": 100}}, "active.budget"),
+    ({"active": {"subset": 1}}, "active.subset"),
+    ({"train": {"epochs": "five"}}, "train.epochs"),
+    ({"train": {"lr": "fast"}}, "train.lr"),
+    ({"train": {"channels_last": "yes"}}, "train.channels_last"),
+    ({"train": {"epoch": 3}}, "train.epoch"),
+    ({"train": {"init": "warm"}}, "train.init"),
+    ({"model": {"input_size": 100}}, "model.input_size"),
+    ({"data": {"dataset": "coco"}}, "data.dataset"),
+    ({"data": {"dataset": "lsp_lspet"}}, "data.root"),
+    ({"seeds": 0}, "seeds"),
+]
+
+
+@pytest.mark.parametrize("change,field", BAD, ids=[f for _, f in BAD])
+def test_bad_configs_fail_before_training_naming_the_field(tmp_path, change, field):
+    with pytest.raises(ValueError) as info:
+        run_experiment(config_from_dict(micro(**change)), tmp_path / "out")
+    assert str(info.value).startswith(field)
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_dataset_files_fail_before_training(tmp_path):
+    config = config_from_dict(micro(data={"dataset": "lsp_lspet", "root": str(tmp_path / "nowhere"),
+                                          "base_size": 10}))
+    with pytest.raises(ValueError, match=r"^data\.root: .*joints\.mat"):
+        run_experiment(config, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_reports_bad_config_with_status_2(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(micro(active={"budget": 50})))
+    assert main(["run", "--config", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert "active.budget" in capsys.readouterr().err
+    assert main(["run", "--config", "no_such_preset"]) == 2
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    """Two cycles of every strategy on the micro config (shared by the tests below)."""
+    out = tmp_path_factory.mktemp("run") / "micro"
+    run_experiment(config_from_dict(micro()), out)
+    return out
+
+
+def test_two_cycle_run_writes_expected_records(full_run):
+    meta = read_json(full_run / "run.json")
+    assert {"config", "seeds", "strategies", "versions", "git", "command", "metric"} <= set(meta)
+    assert {"torch", "numpy", "scipy", "python"} <= set(meta["versions"])
+    assert "revision" in meta["git"]
+    for strategy in ALL:
+        seed_dir = full_run / strategy / "seed_0"
+        assert read_json(seed_dir / "state.json")["step"] == "finished"
+        records = [read_json(seed_dir / f"cycle_{c:02d}.json") for c in range(3)]
+        assert [r["num_labelled"] for r in records] == [4, 6, 8]
+        for r in records:
+            assert {"train", "test", "gamma", "train_losses", "seconds"} <= set(r)
+            assert r["test"]["metric"] == "PCK@0.2" and 0 <= r["test"]["mean"] <= 1
+            assert {"n", "n_excluded"} <= set(r["gamma"])
+            if "k" in r["gamma"]:
+                assert {"theta", "ks_statistic", "deltas"} <= set(r["gamma"])
+                assert {"prob_within", "empirical", "phi", "delta"} <= set(r["gamma"]["deltas"][0])
+        assert records[2]["selection"] is None
+        chosen = []
+        for stage, r in enumerate(records[:2], start=1):
+            sel = r["selection"]
+            assert sel["stage"] == stage and len(sel["indices"]) == 2
+            assert {"pck", "pool_pck", "true_loss", "predicted_loss", "correlation", "scored_indices",
+                    "selected_mask", "domains", "mean_true_loss", "pool_mean_true_loss"} <= set(sel)
+            # Only the shifted "lspet" pool is ever selected from.
+            assert sel["domains"] == {"lsp": 0, "lspet": 2}
+            assert all(i >= 4 for i in sel["indices"])
+            chosen += sel["indices"]
+            has_head = strategy not in ("random", "coreset")
+            assert (sel["predicted_loss"] is not None) == has_head
+        assert len(set(chosen)) == len(chosen)
+        assert (seed_dir / "trained_02.pt").is_file()
+
+
+def test_learning_loss_strategies_select_their_top_predicted_losses(full_run):
+    for strategy in ("ll", "llpp", "llpp_conv"):
+        sel = read_json(full_run / strategy / "seed_0" / "cycle_00.json")["selection"]
+        order = np.argsort(-np.asarray(sel["predicted_loss"]), kind="stable")[:2]
+        assert np.asarray(sel["scored_indices"])[order].tolist() == sel["indices"]
+
+
+def test_report_writes_tables_and_figures(full_run, tmp_path):
+    out = write_report(full_run, tmp_path / "report")
+    for name in ("table3a", "table3b", "correlations", "gamma"):
+        assert (out / f"{name}.md").is_file() and (out / f"{name}.csv").is_file()
+    for name in ("fig5_scatter.png", "gamma_fits.png", "accuracy_vs_labels.png"):
+        assert (out / name).stat().st_size > 1000
+    table = (out / "table3a.md").read_text()
+    assert "LL++conv" in table and "Stage 2" in table and "±" in table
+    assert main(["report", str(full_run), "--out", str(tmp_path / "again")]) == 0
+
+
+def test_existing_run_needs_resume(full_run):
+    with pytest.raises(ValueError, match="^--out"):
+        run_experiment(config_from_dict(micro()), full_run)
+    # A finished run resumes as a no-op.
+    run_experiment(config_from_dict(micro()), full_run, resume=True)
+    with pytest.raises(ValueError, match="^--resume"):
+        run_experiment(config_from_dict(micro(train={"epochs": 2})), full_run, resume=True)
+
+
+class Killed(Exception):
+    """Stands in for SIGKILL: raised from the step hook, so the step's files are complete."""
+
+
+def test_kill_and_resume_makes_identical_selections(full_run, tmp_path):
+    strategies = ["random", "coreset", "llpp"]
+    config = config_from_dict(micro(active={"strategies": strategies}))
+    out = tmp_path / "killed"
+
+    def kill_at(point):
+        def hook(strategy, seed, cycle, step):
+            if (strategy, cycle, step) == point:
+                raise Killed
+        return hook
+
+    # Killed after a selection (resume trains the next cycle) and after a training
+    # step (resume goes straight to selection, recomputing core-set features).
+    kills = [("coreset", 0, "selected"), ("coreset", 1, "trained"), ("llpp", 0, "trained")]
+    for number, point in enumerate(kills):
+        with pytest.raises(Killed):
+            run_experiment(config, out, resume=number > 0, hook=kill_at(point))
+    run_experiment(config, out, resume=True)
+    for strategy in strategies:
+        assert selections(out, strategy) == selections(full_run, strategy)
+        resumed = read_json(out / strategy / "seed_0" / "cycle_02.json")
+        uninterrupted = read_json(full_run / strategy / "seed_0" / "cycle_02.json")
+        assert resumed["test"]["mean"] == uninterrupted["test"]["mean"]
+        assert resumed["train_losses"] == uninterrupted["train_losses"]
+
+
+def test_atomic_json_leaves_no_temp_files(tmp_path):
+    atomic_write_json(tmp_path / "a.json", {"x": np.float32(1.5), "y": np.arange(3), "z": float("nan")})
+    assert read_json(tmp_path / "a.json") == {"x": 1.5, "y": [0, 1, 2], "z": None}
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+
+
+# ----------------------------------------------------------------------------- DDP (gloo on CPU)
+
+
+def _torchrun(config: dict, out: Path, tmp_path: Path, nproc: int = 2) -> subprocess.CompletedProcess:
+    path = tmp_path / f"{out.name}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join(
+        [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p] + [str(REPO)]))
+    cmd = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}", "--master_addr=127.0.0.1",
+           f"--master_port={port}", "-m", "pose", "run", "--config", str(path), "--out", str(out)]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_two_process_gloo_run_matches_one_process(tmp_path):
+    # Without training steps both runs score the pool with identical models, so this
+    # checks sharded scoring, gathering, rank-0 selection and broadcast exactly.
+    config = micro(train={"epochs": 0}, active={"strategies": ["random", "coreset", "llpp"]})
+    single = tmp_path / "single"
+    run_experiment(config_from_dict(config), single)
+    double = tmp_path / "double"
+    result = _torchrun(config, double, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert read_json(double / "run.json")["world_size"] == 2
+    for strategy in ["random", "coreset", "llpp"]:
+        assert selections(double, strategy) == selections(single, strategy)
+        a = read_json(single / strategy / "seed_0" / "cycle_00.json")["selection"]
+        b = read_json(double / strategy / "seed_0" / "cycle_00.json")["selection"]
+        np.testing.assert_allclose(b["true_loss"], a["true_loss"], rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_two_process_gloo_training_run_completes(tmp_path):
+    # With BatchNorm on per-rank batches (SyncBatchNorm needs CUDA) training differs from
+    # one process, so this checks that DDP training, resume state and selection run end to end.
+    config = micro(train={"epochs": 2, "batch_size": 4}, active={"strategies": ["coreset", "llpp_conv"]})
+    out = tmp_path / "ddp"
+    result = _torchrun(config, out, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for strategy in ["coreset", "llpp_conv"]:
+        sels = selections(out, strategy)
+        assert len(sels) == 2 and len(set(sels[0] + sels[1])) == 4
+        history = read_json(out / strategy / "seed_0" / "cycle_01.json")["train"]["history"]
+        assert len(history) == 2
