@@ -1,0 +1,38 @@
+"""gammaal — exact law of the difference of two gamma-distributed losses, for
+Learning Loss / LearningLoss++ active learning (Shukla & Ahmed, CVPRW 2021).
+
+>>> import gammaal
+>>> round(gammaal.prob_within(0.1, 4, 0.066), 4)
+0.4408
+"""
+from .difference import diff_cdf, diff_pdf, prob_beyond, prob_within
+from .fitting import GammaFit, fit_gamma
+from .gradient import (
+    expected_gradient_factor,
+    expected_target,
+    ll_gradient_factor,
+    ll_objective,
+    llpp_gradient_factor,
+    llpp_objective,
+)
+from .montecarlo import mc_expected_target, mc_prob_within
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "prob_within",
+    "prob_beyond",
+    "diff_pdf",
+    "diff_cdf",
+    "expected_target",
+    "expected_gradient_factor",
+    "fit_gamma",
+    "GammaFit",
+    "mc_prob_within",
+    "mc_expected_target",
+    "ll_objective",
+    "ll_gradient_factor",
+    "llpp_objective",
+    "llpp_gradient_factor",
+    "__version__",
+]

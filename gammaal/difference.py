@@ -1,0 +1,117 @@
+r"""Law of the difference Z = X − Y of two iid Gamma(k, θ) losses.
+
+Everything is computed in the scale-free variable ``t = δ/θ``
+(``P(δ; k, θ) = P(δ/θ; k, 1)``); see :mod:`gammaal._kernels` for the
+algorithms and why each regime uses the form it does.
+
+The density is the symmetric variance-gamma law (ν = k − ½)
+
+.. math::
+    f(z) = \frac{|z|^{ν} K_{ν}(|z|/θ)}{\sqrt{π}\,Γ(k)\,2^{ν}\,θ^{k+1/2}},
+    \qquad \int_{-\infty}^{\infty} f = 1,
+
+which we evaluate through the equivalent positive Laplace integral
+``f(z) = e^{−|z|/θ} (|z|/θ)^{2k−1} D(|z|/θ) Γ(k+½) / (θ √π Γ(k) Γ(2k))`` with
+``D(t) = ∫_0^∞ x^{k−1}(2+x)^{k−1}e^{−tx} dx`` (no Bessel overflow at large k).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _kernels
+from ._validate import as_float_array, broadcast, check_positive_finite, is_scalar, restore
+
+__all__ = ["prob_within", "prob_beyond", "diff_pdf", "diff_cdf"]
+
+
+def _prepare(x, k, theta, xname):
+    xa = as_float_array(x, xname)
+    ka = as_float_array(k, "k")
+    ta = as_float_array(theta, "theta")
+    check_positive_finite(ka, "k")
+    check_positive_finite(ta, "theta")
+    scalar = is_scalar(x, k, theta)
+    (xa, ka, ta), shape = broadcast(xa, ka, ta)
+    return xa / ta, ka, shape, scalar
+
+
+def prob_within(delta, k, theta):
+    r"""P(|X − Y| ≤ δ) for X, Y iid Gamma(k, θ) (paper Eq. 5, supplement Eq. 6).
+
+    Exact for any real shape ``k`` (the paper's closed form needs integer k).
+    Integer k uses the finite Erlang mixture
+    ``P = Σ_{j<k} w_j P(j+1, δ/θ)``, ``w_j = 2 C(2k−2−j, k−1) 2^{−(2k−1−j)}``;
+    real k uses ``P = E_W[P(2k, δ/(θW))]`` with ``W² ~ Beta(½, k)``.
+
+    Parameters
+    ----------
+    delta : array_like
+        Margin δ.  δ < 0 gives 0, δ = +inf gives 1, NaN gives NaN.
+    k : array_like
+        Shape, finite and > 0.
+    theta : array_like
+        Scale, finite and > 0.
+
+    Returns
+    -------
+    float or ndarray
+        Broadcast over all arguments; a float when all inputs are scalars.
+
+    Examples
+    --------
+    >>> round(prob_within(0.1, 4, 0.066), 4)
+    0.4408
+    >>> bool(np.isclose(prob_within(1.0, 1, 1.0), 1 - np.exp(-1.0), rtol=1e-15))   # Laplace, k = 1
+    True
+    """
+    t, k, shape, scalar = _prepare(delta, k, theta, "delta")
+    return restore(_kernels.within_array(t, k), shape, scalar)
+
+
+def prob_beyond(delta, k, theta):
+    r"""P(|X − Y| > δ) = 1 − :func:`prob_within`, computed directly.
+
+    Accurate in relative terms deep in the tail (down to the smallest normal
+    double): the tail is the sum/integral of positive terms, never ``1 − p``.
+
+    Parameters
+    ----------
+    delta, k, theta : array_like
+        As in :func:`prob_within`.
+
+    Examples
+    --------
+    >>> float(f"{prob_beyond(50.0, 4, 1.0):.6e}")   # 2 e^{-50} Σ t^m/m! c_m
+    5.995117e-19
+    """
+    t, k, shape, scalar = _prepare(delta, k, theta, "delta")
+    return restore(_kernels.beyond_array(t, k), shape, scalar)
+
+
+def diff_pdf(z, k, theta):
+    r"""Density of Z = X − Y (symmetric variance-gamma law; see module docstring).
+
+    ``f(0) = Γ(k−½)/(2θ√π Γ(k))`` for k > ½ and ``+inf`` for k ≤ ½.
+
+    Examples
+    --------
+    >>> bool(np.isclose(diff_pdf(0.3, 1, 1.0), 0.5 * np.exp(-0.3)))   # Laplace for k = 1
+    True
+    """
+    t, k, shape, scalar = _prepare(z, k, theta, "z")
+    th = np.broadcast_to(as_float_array(theta, "theta"), shape).ravel()
+    return restore(_kernels.pdf_array(t, k) / th, shape, scalar)
+
+
+def diff_cdf(z, k, theta):
+    r"""CDF of Z = X − Y: ``F(z) = ½ P(|Z| > |z|)`` for z < 0, ``1 − ½ P(|Z| > z)`` for z ≥ 0.
+
+    The left tail keeps relative accuracy; ``F(z) + F(−z) = 1``.
+
+    Examples
+    --------
+    >>> diff_cdf(0.0, 4, 0.066)
+    0.5
+    """
+    t, k, shape, scalar = _prepare(z, k, theta, "z")
+    return restore(_kernels.cdf_array(t, k), shape, scalar)
