@@ -1,0 +1,152 @@
+"""gammaal.paper: Tables 1–2 and figures regenerate, agree with the core, and
+account for the printed digits."""
+import csv
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gammaal
+from gammaal import paper
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("paper")
+    result = paper.reproduce(out=out, quick=True, progress=False, stream=io.StringIO())
+    return out, result
+
+
+def test_quick_run_writes_every_file(quick_run):
+    out, result = quick_run
+    for name in ("table1.csv", "table1.md", "table2.csv", "table2.md", "paper.json",
+                 "figure3_losses.png", "table1_prob_within.png", "table2_expected_target.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert set(result["files"]) >= {"table1_csv", "table2_csv", "figure3", "json"}
+
+
+def test_table1_exact_column_is_prob_within(quick_run):
+    out, result = quick_run
+    rows = result["table1"]["rows"]
+    expected = gammaal.prob_within(np.array(paper.TABLE1_DELTAS), paper.PAPER_K, paper.PAPER_THETA)
+    np.testing.assert_allclose([r["exact"] for r in rows], expected, rtol=1e-15, atol=0)
+    with open(out / "table1.csv", newline="") as fh:
+        from_csv = [float(r["exact"]) for r in csv.DictReader(fh)]
+    assert from_csv == [r["exact"] for r in rows]  # repr round-trips every digit
+
+
+@pytest.mark.parametrize("table", ["table1", "table2"])
+def test_monte_carlo_within_four_standard_errors(quick_run, table):
+    _, result = quick_run
+    for row in result[table]["rows"]:
+        assert abs(row["mc_z"]) < 4, row
+
+
+def test_solved_theta_reproduces_each_printed_value(quick_run):
+    _, result = quick_run
+    for row in result["table1"]["rows"]:
+        p = gammaal.prob_within(row["delta"], paper.PAPER_K, row["theta_reproducing"])
+        assert p == pytest.approx(row["paper"], abs=1e-12)
+        assert row["theta_round_low"] < row["theta_reproducing"] < row["theta_round_high"]
+
+
+def test_one_theta_reproduces_every_printed_digit(quick_run):
+    _, result = quick_run
+    lo, hi = result["table1"]["theta_rounding_interval"]
+    theta = 0.5 * (lo + hi)
+    exact = gammaal.prob_within(np.array(paper.TABLE1_DELTAS), paper.PAPER_K, theta)
+    assert np.round(exact, 3).tolist() == list(paper.TABLE1_PRINTED)
+    # The printed 0.066 itself does not reproduce the row: the paper rounded θ.
+    assert not lo <= paper.PAPER_THETA <= hi
+    assert lo <= result["table1"]["theta_least_squares"] <= hi
+    # The same θ also gives the readable digits of Table 2.
+    lo2, hi2 = result["table2"]["theta_rounding_interval"]
+    assert lo2 <= theta <= hi2
+
+
+def test_table2_entries(quick_run):
+    _, result = quick_run
+    rows = result["table2"]["rows"]
+    assert [r["delta"] for r in rows] == list(paper.TABLE2_DELTAS)
+    assert rows[0]["phi_exact"] == 0.5
+    phi = gammaal.expected_target(np.array(paper.TABLE2_DELTAS), paper.PAPER_K, paper.PAPER_THETA)
+    np.testing.assert_allclose([r["phi_exact"] for r in rows], phi, rtol=1e-15)
+    assert [r["llpp_paper"] for r in rows] == ["q_i - 0.50", "q_i - 0.39", "n/a", "q_i - 0.25", "n/a",
+                                              "q_i - 0.18"]
+    assert all(r["ll"] == "c1" for r in rows)
+    assert "regardless" in paper.LL_EXPLANATION or "whatever" in paper.LL_EXPLANATION
+
+
+def test_solve_theta_rejects_unreachable_targets():
+    with pytest.raises(ValueError):
+        paper.solve_theta(0.1, 1.2)
+    with pytest.raises(ValueError):
+        paper.solve_theta(0.1, 0.6, quantity="expected_target")
+    with pytest.raises(ValueError):
+        paper.solve_theta(0.0, 0.3)
+
+
+def test_solve_theta_for_expected_target_round_trips():
+    theta = paper.solve_theta(0.3, 0.25, quantity="expected_target")
+    assert gammaal.expected_target(0.3, 4, theta) == pytest.approx(0.25, abs=1e-12)
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".csv", ".txt"])
+def test_load_losses_formats(tmp_path, suffix):
+    values = np.random.default_rng(1).gamma(4, 0.066, 50)
+    path = tmp_path / f"losses{suffix}"
+    if suffix == ".npy":
+        np.save(path, values)
+    elif suffix == ".csv":
+        path.write_text("index,loss\n" + "".join(f"{i},{float(v)!r}\n" for i, v in enumerate(values)))
+    else:
+        path.write_text("\n".join(repr(float(v)) for v in values) + "\n\n")
+    np.testing.assert_array_equal(paper.load_losses(path), values)
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("zero.txt", "0.1\n0.0\n0.2\n", "finite and > 0"),
+    ("unnamed.csv", "a,b\n1,2\n", "no column named 'loss'"),
+    ("two.txt", "1 2\n3 4\n", "several columns"),
+    ("one.txt", "0.3\n", "at least 2"),
+])
+def test_load_losses_errors(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        paper.load_losses(path)
+    with pytest.raises(ValueError, match="must end in"):
+        paper.load_losses(tmp_path / "losses.json")
+
+
+def test_user_losses_drive_figure3(tmp_path):
+    losses = np.random.default_rng(2).gamma(2.0, 0.1, 3000)
+    path = tmp_path / "mine.npy"
+    np.save(path, losses)
+    stream = io.StringIO()
+    argv = ["--quick", "--out", str(tmp_path / "out"), "--losses", str(path), "--no-progress"]
+    assert paper.main(argv) == 0
+    result = paper.reproduce(out=tmp_path / "out2", quick=True, losses=path, figures=False,
+                             progress=False, stream=stream)
+    assert result["figure3"]["source"] == str(path)
+    assert result["figure3"]["fit"]["k"] == pytest.approx(2.0, rel=0.1)
+    assert "figure3" not in result["files"]
+    assert "Table 1" in stream.getvalue()
+
+
+def test_main_reports_bad_input(tmp_path, capsys):
+    assert paper.main(["--out", str(tmp_path), "--losses", str(tmp_path / "x.json"), "--no-progress"]) == 1
+    assert "error" in capsys.readouterr().err
+
+
+def test_figures_need_matplotlib_with_a_clear_message(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    with pytest.raises(ImportError, match="pip install"):
+        paper.figure_prob_within("unused.png")
+
+
+def test_importing_gammaal_paper_does_not_import_matplotlib():
+    code = "import sys, gammaal, gammaal.paper; sys.exit('matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
