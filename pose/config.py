@@ -138,6 +138,14 @@ class TrainConfig:
     ----------
     epochs : int, >= 0
         Epochs per cycle (paper: 80). 0 evaluates the initial model (used by tests).
+    base_epochs : int or None
+        Epochs for the base model (cycle 0); None means ``epochs``.
+    share_base : bool
+        Train the base model once per seed and start every strategy from it
+        (the paper: stage-1 sampling uses "the base models shared by all
+        approaches"); the heads of all learning-loss strategies train on it
+        together. Needs ``model.detach_features`` (else the heads would shape
+        the shared backbone).
     batch_size : int, >= 2
         Global batch size (paper: 16), split across ranks under DDP.
     lr, weight_decay : float
@@ -145,7 +153,7 @@ class TrainConfig:
     init : {"finetune", "scratch"}
         Start each cycle from the previous cycle's best model (the authors) or afresh.
     plateau_factor, plateau_patience : float, int
-        ``ReduceLROnPlateau`` on the epoch's mean training loss.
+        ``ReduceLROnPlateau`` on the epoch's mean training heatmap loss.
     eval_batch_size : int
         Batch size for scoring the pool and the test set.
     device : str
@@ -162,6 +170,8 @@ class TrainConfig:
     """
 
     epochs: int = 80
+    base_epochs: typing.Optional[int] = None
+    share_base: bool = True
     batch_size: int = 16
     lr: float = 3.0e-4
     weight_decay: float = 0.0
@@ -445,6 +455,10 @@ def validate_config(config: RunConfig) -> None:
     _at_least(d.num_workers, 0, "data.num_workers")
 
     _at_least(t.epochs, 0, "train.epochs")
+    if t.base_epochs is not None:
+        _at_least(t.base_epochs, 0, "train.base_epochs")
+    if t.share_base and not m.detach_features:
+        raise ValueError("train.share_base: needs model.detach_features (heads must not train the shared backbone)")
     _at_least(t.batch_size, 2, "train.batch_size")
     if t.lr <= 0:
         raise ValueError(f"train.lr: must be > 0, got {t.lr}")

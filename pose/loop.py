@@ -79,6 +79,7 @@ __all__ = [
 ]
 
 STEP_CODES = {"init": 0, "train": 1, "select": 2, "base": 3}
+HEAD_CODES = {"ll": 101, "llpp": 102, "llpp_conv": 103}
 StepHook = Callable[[str, int, int, str], None]
 """``hook(strategy, seed, cycle, step)`` called after each completed step ("trained", "selected")."""
 
@@ -369,43 +370,42 @@ def prepare_data(config: RunConfig) -> ActiveLearningData:
 
 
 class PoseNetwork(nn.Module):
-    """Stacked hourglass plus an optional loss-prediction head.
+    """Stacked hourglass plus zero or more loss-prediction heads.
 
-    ``forward(images, target, visible)`` returns the training losses so that
-    DistributedDataParallel sees the whole computation; :meth:`predict` is the
-    inference path.
+    One head per learning-loss strategy; the shared base model of a seed
+    carries the heads of all of them at once (their inputs are detached, so
+    each head trains exactly as it would alone). ``forward(images, target,
+    visible)`` returns the training losses so that DistributedDataParallel sees
+    the whole computation; :meth:`predict` is the inference path.
 
     Parameters
     ----------
     model : pose.hourglass.StackedHourglass
-    head : nn.Module or None
-    head_kind : {"ll", "llpp", "llpp_conv"} or None
+    heads : dict of kind -> nn.Module
+        Kinds in {"ll", "llpp", "llpp_conv"}; the kind picks the ranking objective.
     head_variant : str
         Passed to :func:`pose.heads.head_inputs`.
     margin : float
         ξ for the margin ranking objective.
     loss_weight : float
-        Weight of the ranking objective.
+        Weight of each ranking objective.
     """
 
-    def __init__(self, model: nn.Module, head: nn.Module | None = None, head_kind: str | None = None,
-                 head_variant: str = "authors", margin: float = 1.0, loss_weight: float = 1.0):
+    def __init__(self, model: nn.Module, heads: dict[str, nn.Module] | None = None, head_variant: str = "authors",
+                 margin: float = 1.0, loss_weight: float = 1.0):
         super().__init__()
         self.model = model
-        self.head = head
-        self.head_kind = head_kind
+        self.heads = nn.ModuleDict(heads or {})
         self.head_variant = head_variant
         self.margin = margin
         self.loss_weight = loss_weight
 
     def predict(self, images: torch.Tensor):
-        """``(HourglassOutput, predicted loss (B,) or None)``."""
+        """``(HourglassOutput, {kind: predicted loss (B,)})``."""
         from .heads import head_inputs
 
         out = self.model(images)
-        if self.head is None:
-            return out, None
-        return out, self.head(head_inputs(out, self.head_kind, self.head_variant))
+        return out, {kind: head(head_inputs(out, kind, self.head_variant)) for kind, head in self.heads.items()}
 
     def forward(self, images: torch.Tensor, target: torch.Tensor, visible: torch.Tensor):
         """Training losses ``(total, heatmap, ranking)``, scalars; only ``total`` carries gradients."""
@@ -415,18 +415,18 @@ class PoseNetwork(nn.Module):
         # Losses in float32 even under autocast: per-image MSEs of ~1e-3 lose their ranking in bf16.
         per_image = per_image_loss([h.float() for h in out.heatmaps], target, visible)
         heatmap = per_image.mean()
-        if self.head is None:
-            return heatmap, heatmap.detach(), torch.zeros((), device=heatmap.device)
-        objective = RANKING_OBJECTIVES[self.head_kind]
-        if self.head_kind == "ll":
-            ranking = objective(predicted.float(), per_image.detach(), margin=self.margin)
-        else:
-            ranking = objective(predicted.float(), per_image.detach())
+        ranking = torch.zeros((), device=heatmap.device)
+        for kind, pred in predicted.items():
+            extra = {"margin": self.margin} if kind == "ll" else {}
+            ranking = ranking + RANKING_OBJECTIVES[kind](pred.float(), per_image.detach(), **extra)
         return heatmap + self.loss_weight * ranking, heatmap.detach(), ranking.detach()
 
 
-def build_network(config: RunConfig, strategy: str, num_joints: int, seed: int) -> PoseNetwork:
-    """A freshly initialised network for ``strategy`` (torch seeded with ``seed`` first)."""
+def build_network(config: RunConfig, kinds, num_joints: int, seed: int) -> PoseNetwork:
+    """A freshly initialised network with loss heads of ``kinds`` (torch seeded with ``seed`` first).
+
+    The backbone is built first, so its initial weights depend on ``seed`` only.
+    """
     from .heads import build_head
     from .hourglass import StackedHourglass
 
@@ -434,17 +434,22 @@ def build_network(config: RunConfig, strategy: str, num_joints: int, seed: int) 
     torch.manual_seed(seed)
     model = StackedHourglass(nstack=m.nstack, channels=m.channels, joints=num_joints, input_size=m.input_size,
                              depth=m.depth, stem_channels=tuple(m.stem_channels))
-    kind = STRATEGIES[strategy][1]
-    head = None
-    if kind is not None:
-        head = build_head(kind, m.channels, model.feature_sizes, variant=m.head_variant, reduce=m.conv_reduce,
-                          detach_features=m.detach_features)
-    return PoseNetwork(model, head, kind, m.head_variant, m.margin, m.loss_weight)
+    heads = {}
+    for kind in kinds:
+        # Each head's initial weights depend on (seed, kind) only, not on which other heads
+        # share the network: a strategy then starts the same whatever else the run includes.
+        torch.manual_seed(int(np.random.SeedSequence([int(seed), HEAD_CODES[kind]]).generate_state(1)[0]))
+        heads[kind] = build_head(kind, m.channels, model.feature_sizes, variant=m.head_variant,
+                                 reduce=m.conv_reduce, detach_features=m.detach_features)
+    return PoseNetwork(model, heads, m.head_variant, m.margin, m.loss_weight)
 
 
-def _new_network(config: RunConfig, strategy: str, num_joints: int, seed: int,
-                 ctx: DistributedContext) -> PoseNetwork:
-    network = build_network(config, strategy, num_joints, seed)
+def _head_kinds(strategies) -> list[str]:
+    return [STRATEGIES[s][1] for s in strategies if STRATEGIES[s][1] is not None]
+
+
+def _new_network(config: RunConfig, kinds, num_joints: int, seed: int, ctx: DistributedContext) -> PoseNetwork:
+    network = build_network(config, kinds, num_joints, seed)
     if config.train.sync_batchnorm and ctx.distributed and ctx.device.type == "cuda":
         # Per-rank batches of 16/N images give noisy BatchNorm statistics; sync them across GPUs.
         network = nn.SyncBatchNorm.convert_sync_batchnorm(network)
@@ -471,13 +476,15 @@ def _to_device(batch: dict, device: torch.device, channels_last: bool):
 
 
 def train_model(network: PoseNetwork, dataset: Dataset, config: RunConfig, ctx: DistributedContext,
-                seed: int, desc: str = "train") -> dict:
+                seed: int, desc: str = "train", epochs: int | None = None) -> dict:
     """Train in place with Adam + ReduceLROnPlateau and keep the best epoch's weights.
 
-    "Best" is the lowest mean training loss (the scheduler's signal too): the
-    test split stays unseen and LSP has no separate validation split. Under DDP
+    "Best" is the lowest mean training heatmap loss (the scheduler's signal
+    too): the test split stays unseen and LSP has no separate validation split. Under DDP
     the global batch ``train.batch_size`` is split across ranks and the epoch
     loss is averaged over ranks, so every rank steps its schedule identically.
+
+    ``epochs`` defaults to ``train.epochs``.
 
     Returns
     -------
@@ -485,6 +492,7 @@ def train_model(network: PoseNetwork, dataset: Dataset, config: RunConfig, ctx: 
         ``history`` (per epoch: loss, heatmap_loss, ranking_loss, lr), ``best_epoch``, ``seconds``.
     """
     t = config.train
+    epochs = t.epochs if epochs is None else epochs
     seed_everything(seed)
     start = time.perf_counter()
     per_rank = max(t.batch_size // ctx.world_size, 1)
@@ -507,7 +515,7 @@ def train_model(network: PoseNetwork, dataset: Dataset, config: RunConfig, ctx: 
                                                            patience=t.plateau_patience)
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=t.amp == "fp16")
     history, best_loss, best_state, best_epoch = [], float("inf"), None, -1
-    for epoch in tqdm(range(t.epochs), desc=desc, leave=False, disable=not ctx.is_main, unit="epoch"):
+    for epoch in tqdm(range(epochs), desc=desc, leave=False, disable=not ctx.is_main, unit="epoch"):
         if sampler is not None:
             sampler.set_epoch(epoch)
         network.train()
@@ -525,11 +533,15 @@ def train_model(network: PoseNetwork, dataset: Dataset, config: RunConfig, ctx: 
             sums += n * np.array([total.item(), heatmap.item(), ranking.item()])
             count += n
         means = [ctx.all_mean(s / max(count, 1)) for s in sums]
-        scheduler.step(means[0])
+        # The pose loss drives the schedule and the choice of best epoch: the ranking
+        # loss is orders of magnitude larger and noisy, and detached heads do not
+        # shape the backbone anyway.
+        monitored = means[1]
+        scheduler.step(monitored)
         history.append({"epoch": epoch, "loss": means[0], "heatmap_loss": means[1], "ranking_loss": means[2],
                         "lr": optimizer.param_groups[0]["lr"]})
-        if means[0] < best_loss:
-            best_loss, best_epoch = means[0], epoch
+        if monitored < best_loss:
+            best_loss, best_epoch = monitored, epoch
             best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
     if best_state is not None:
         network.load_state_dict(best_state)
@@ -561,7 +573,9 @@ def infer(network: PoseNetwork, dataset: UnionDataset, uids, config: RunConfig, 
     uids = np.asarray(uids, dtype=np.int64)
     shard = ctx.shard(uids)
     num_joints = dataset.num_joints
-    has_head = network.head is not None
+    # The predicted loss of the network's only head (none, or several on a shared base, gives None).
+    head_kind = next(iter(network.heads)) if len(network.heads) == 1 else None
+    has_head = head_kind is not None
     out = {
         "true_loss": np.empty(shard.size, np.float64),
         "predicted_loss": np.empty(shard.size, np.float64) if has_head else None,
@@ -582,7 +596,7 @@ def infer(network: PoseNetwork, dataset: UnionDataset, uids, config: RunConfig, 
         rows = slice(position, position + n)
         out["true_loss"][rows] = per_image_loss(heatmaps, target, visible).cpu().numpy()
         if has_head:
-            out["predicted_loss"][rows] = predicted.float().cpu().numpy()
+            out["predicted_loss"][rows] = predicted[head_kind].float().cpu().numpy()
         if embedding:
             out["features"][rows] = pooled(output).float().cpu().numpy()
         coords = heatmap_argmax(heatmaps[-1]).cpu().numpy()
@@ -751,8 +765,66 @@ def _nan_to_none(x):
     return None if x is None or not np.isfinite(x) else float(x)
 
 
+def _train_step(network: PoseNetwork, config: RunConfig, data: ActiveLearningData, train_uids: np.ndarray,
+                seed: int, cycle: int, ctx: DistributedContext, embedding: str | None):
+    """Train, evaluate on the test split and analyse the training losses: the "trained" part of a record."""
+    epochs = config.train.base_epochs if cycle == 0 and config.train.base_epochs is not None else None
+    training = train_model(network, _Subset(data.train_view, train_uids), config, ctx,
+                           derive_seed(seed, cycle, "train"), desc=f"cycle {cycle} epochs", epochs=epochs)
+    test_uids = np.arange(len(data.test))
+    test = infer(network, data.test, test_uids, config, ctx)
+    test_pck = accuracy(data.test, test_uids, test["pred_joints"], data.threshold)
+    own = infer(network, data.eval_view, train_uids, config, ctx, embedding=embedding)
+    record = {
+        "seed": seed, "cycle": cycle, "num_labelled": int(train_uids.size),
+        "train": training,
+        "test": {"metric": data.metric, "mean": _nan_to_none(test_pck.mean), "per_joint": test_pck.per_joint,
+                 "mean_loss": float(test["true_loss"].mean())},
+        "gamma": gamma_analysis(own["true_loss"], config.active.gamma_deltas),
+        "train_losses": own["true_loss"],
+    }
+    return record, own["features"]
+
+
+def _shared_base(config: RunConfig, seed: int, data: ActiveLearningData, base_dir: Path, ctx: DistributedContext,
+                 resume: bool, hook: StepHook | None):
+    """Train (or, resuming, load) the cycle-0 model that every strategy of ``seed`` starts from.
+
+    The paper's stage-1 selections are all made "on the base models shared by
+    all approaches". The base network carries the heads of every requested
+    learning-loss strategy; with detached head inputs each trains exactly as it
+    would alone, and the backbone never sees them.
+
+    Returns
+    -------
+    (state_dict, record)
+    """
+    path = base_dir / "trained_00.pt"
+    state_path = base_dir / "state.json"
+    if resume and state_path.is_file():
+        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        return checkpoint["network"], checkpoint["record"]
+    if ctx.is_main:
+        base_dir.mkdir(parents=True, exist_ok=True)
+    kinds = _head_kinds(config.active.strategies)
+    network = _new_network(config, kinds, data.train_view.num_joints, derive_seed(seed, 0, "init"), ctx)
+    started = time.perf_counter()
+    record, _ = _train_step(network, config, data, data.base_for(seed), seed, 0, ctx, None)
+    record.update({"strategy": "base", "heads": kinds, "seconds": time.perf_counter() - started})
+    state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
+    if ctx.is_main:
+        atomic_torch_save({"network": state, "record": record}, path)
+        atomic_write_json(state_path, {"cycle": 0, "step": "trained"})
+        tqdm.write(f"[base seed {seed}] labelled {record['num_labelled']} | test {data.metric} "
+                   f"{record['test']['mean']:.3f} | heads {kinds} | {record['seconds']:.0f}s")
+    ctx.barrier()
+    if hook is not None:
+        hook("base", seed, 0, "trained")
+    return state, record
+
+
 def _run_one(config: RunConfig, strategy: str, seed: int, data: ActiveLearningData, run_dir: Path,
-             ctx: DistributedContext, resume: bool, hook: StepHook | None) -> None:
+             ctx: DistributedContext, resume: bool, hook: StepHook | None, base=None) -> None:
     a = config.active
     state_path = run_dir / "state.json"
     state = read_json(state_path) if resume and state_path.is_file() else None
@@ -762,7 +834,8 @@ def _run_one(config: RunConfig, strategy: str, seed: int, data: ActiveLearningDa
         run_dir.mkdir(parents=True, exist_ok=True)
     labelled = LabelledSet(len(data.train_view), data.base_for(seed))
     num_joints = data.train_view.num_joints
-    network = _new_network(config, strategy, num_joints, derive_seed(seed, 0, "init"), ctx)
+    kinds = _head_kinds([strategy])
+    network = _new_network(config, kinds, num_joints, derive_seed(seed, 0, "init"), ctx)
     start_cycle, start_step, record = 0, "train", None
     if state is not None:
         labelled.load_state_dict(state["labelled"])
@@ -781,23 +854,21 @@ def _run_one(config: RunConfig, strategy: str, seed: int, data: ActiveLearningDa
     for cycle in cycles:
         started = time.perf_counter()
         if not (cycle == start_cycle and start_step == "select"):
-            if cycle > 0 and config.train.init == "scratch":
-                network = _new_network(config, strategy, num_joints, derive_seed(seed, cycle, "init"), ctx)
-            train_uids = labelled.labelled_indices
-            training = train_model(network, _Subset(data.train_view, train_uids), config, ctx,
-                                   derive_seed(seed, cycle, "train"), desc=f"cycle {cycle} epochs")
-            test = infer(network, data.test, np.arange(len(data.test)), config, ctx)
-            test_pck = accuracy(data.test, np.arange(len(data.test)), test["pred_joints"], data.threshold)
-            own = infer(network, data.eval_view, train_uids, config, ctx, embedding=embedding)
-            labelled_features = own["features"]
-            record = {
-                "strategy": strategy, "seed": seed, "cycle": cycle, "num_labelled": int(train_uids.size),
-                "train": training,
-                "test": {"metric": data.metric, "mean": _nan_to_none(test_pck.mean),
-                         "per_joint": test_pck.per_joint, "mean_loss": float(test["true_loss"].mean())},
-                "gamma": gamma_analysis(own["true_loss"], a.gamma_deltas),
-                "train_losses": own["true_loss"],
-            }
+            if cycle == 0 and base is not None:
+                base_state, base_record = base
+                # This strategy's slice of the shared base: the backbone and its own head.
+                prefixes = ("model.",) + tuple(f"heads.{kind}." for kind in kinds)
+                network.load_state_dict({k: v for k, v in base_state.items() if k.startswith(prefixes)})
+                record = copy.deepcopy(base_record)
+                record["train"]["shared_base"] = True
+                labelled_features = None
+            else:
+                if cycle > 0 and config.train.init == "scratch":
+                    network = _new_network(config, kinds, num_joints, derive_seed(seed, cycle, "init"), ctx)
+                record, labelled_features = _train_step(network, config, data, labelled.labelled_indices, seed,
+                                                        cycle, ctx, embedding)
+            record["strategy"] = strategy
+            record.pop("heads", None)
             if ctx.is_main:
                 atomic_torch_save({"network": network.state_dict(), "record": record},
                                   run_dir / f"trained_{cycle:02d}.pt")
@@ -923,9 +994,11 @@ def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = Fal
     data = prepare_data(config)
     own_ctx = ctx is None
     ctx = ctx or init_distributed(config.train.device)
+    threads_before = torch.get_num_threads()
     try:
         bottleneck = config.model.input_size // (4 * 2**config.model.depth)
-        if bottleneck == 1 and config.train.batch_size // ctx.world_size < 2:
+        trains = config.train.epochs > 0 or bool(config.train.base_epochs)
+        if trains and bottleneck == 1 and config.train.batch_size // ctx.world_size < 2:
             raise ValueError(
                 f"train.batch_size: {config.train.batch_size} over {ctx.world_size} ranks leaves one image per "
                 "rank, and BatchNorm cannot train on the 1x1 bottleneck of this input_size; use >= 2 per rank"
@@ -946,9 +1019,13 @@ def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = Fal
                        f"{config.seed_list}; strategies {config.active.strategies}")
         ctx.barrier()
         for seed in config.seed_list:
+            base = None
+            if config.train.share_base:
+                base = _shared_base(config, seed, data, out_dir / "base" / f"seed_{seed}", ctx, resume, hook)
             for strategy in config.active.strategies:
-                _run_one(config, strategy, seed, data, out_dir / strategy / f"seed_{seed}", ctx, resume, hook)
+                _run_one(config, strategy, seed, data, out_dir / strategy / f"seed_{seed}", ctx, resume, hook, base)
     finally:
+        torch.set_num_threads(threads_before)
         if own_ctx:
             ctx.close()
     return out_dir

@@ -27,7 +27,7 @@ def micro(**sections) -> dict:
         "seeds": 1,
         "model": {"nstack": 1, "channels": 8, "input_size": 64, "stem_channels": [8, 8]},
         "data": {"dataset": "synthetic", "base_size": 4, "pool_size": 12, "test_size": 4},
-        "train": {"epochs": 1, "batch_size": 2, "eval_batch_size": 16, "device": "cpu"},
+        "train": {"epochs": 1, "batch_size": 2, "eval_batch_size": 16, "device": "cpu", "threads": 1},
         "active": {"strategies": ALL, "cycles": 2, "budget": 2},
     }
     for name, values in sections.items():
@@ -234,7 +234,7 @@ def test_kill_and_resume_makes_identical_selections(full_run, tmp_path):
 
     # Killed after a selection (resume trains the next cycle) and after a training
     # step (resume goes straight to selection, recomputing core-set features).
-    kills = [("coreset", 0, "selected"), ("coreset", 1, "trained"), ("llpp", 0, "trained")]
+    kills = [("base", 0, "trained"), ("coreset", 0, "selected"), ("coreset", 1, "trained"), ("llpp", 0, "trained")]
     for number, point in enumerate(kills):
         with pytest.raises(Killed):
             run_experiment(config, out, resume=number > 0, hook=kill_at(point))
@@ -272,7 +272,7 @@ def _torchrun(config: dict, out: Path, tmp_path: Path, nproc: int = 2) -> subpro
 def test_two_process_gloo_run_matches_one_process(tmp_path):
     # Without training steps both runs score the pool with identical models, so this
     # checks sharded scoring, gathering, rank-0 selection and broadcast exactly.
-    config = micro(train={"epochs": 0}, active={"strategies": ["random", "coreset", "llpp"]})
+    config = micro(train={"epochs": 0, "batch_size": 4}, active={"strategies": ["random", "coreset", "llpp"]})
     single = tmp_path / "single"
     run_experiment(config_from_dict(config), single)
     double = tmp_path / "double"
