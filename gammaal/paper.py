@@ -44,6 +44,7 @@ __all__ = [
     "solve_theta",
     "rounding_theta_interval",
     "least_squares_theta",
+    "paper_theta",
     "table1",
     "table2",
     "load_losses",
@@ -209,6 +210,29 @@ def least_squares_theta(deltas, printed, k=PAPER_K, quantity="prob_within"):
     return float(res.x)
 
 
+def _theta_star(interval, least_squares):
+    # The middle of the interval on which every printed digit comes out; the
+    # least-squares θ when no single θ does.
+    return 0.5 * (interval[0] + interval[1]) if interval else least_squares
+
+
+def paper_theta(k=PAPER_K):
+    """The θ the paper's tables were evidently computed with.
+
+    The middle of the θ interval on which P(|X − Y| ≤ δ; k, θ) rounds to every
+    printed entry of Table 1 (or the least-squares θ if no θ does).  For
+    k = 4 this is ≈ 0.06663, not the 0.066 printed in the paper.
+
+    Returns
+    -------
+    float
+    """
+    interval = _intersect([rounding_theta_interval(d, p, TABLE1_DECIMALS, k)
+                           for d, p in zip(TABLE1_DELTAS, TABLE1_PRINTED)])
+    ls = None if interval else least_squares_theta(TABLE1_DELTAS, TABLE1_PRINTED, k)
+    return _theta_star(interval, ls)
+
+
 def _intersect(intervals):
     lo = max(a for a, _ in intervals)
     hi = min(b for _, b in intervals)
@@ -245,9 +269,11 @@ def table1(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0):
     -------
     dict
         ``rows`` (one dict per δ: ``delta, paper, exact, mc, mc_se, mc_z,
-        theta_reproducing, theta_round_low, theta_round_high``),
-        ``theta_least_squares``, ``theta_rounding_interval`` (θ range on which
-        every printed digit is reproduced, or None), and the inputs.
+        theta_reproducing, theta_round_low, theta_round_high,
+        exact_at_paper_theta``), ``theta_least_squares``,
+        ``theta_rounding_interval`` (θ range on which every printed digit is
+        reproduced, or None), ``paper_theta`` (see :func:`paper_theta`) and
+        the inputs.
     """
     core = _core()
     rows = []
@@ -267,23 +293,39 @@ def table1(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0):
             "theta_round_high": hi,
         })
     interval = _intersect([(r["theta_round_low"], r["theta_round_high"]) for r in rows])
+    least_squares = least_squares_theta(TABLE1_DELTAS, TABLE1_PRINTED, k)
+    theta_star = _theta_star(interval, least_squares)
+    at_star = core.prob_within(np.array(TABLE1_DELTAS), k, theta_star)
+    for row, value in zip(rows, at_star):
+        row["exact_at_paper_theta"] = float(value)
     return {
         "k": k,
         "theta": theta,
         "mc_samples": int(mc_samples),
         "seed": seed,
         "rows": rows,
-        "theta_least_squares": least_squares_theta(TABLE1_DELTAS, TABLE1_PRINTED, k),
+        "theta_least_squares": least_squares,
         "theta_rounding_interval": list(interval) if interval else None,
+        "paper_theta": theta_star,
     }
 
 
-def table2(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0):
+def table2(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0, paper_theta_value=None):
     """Table 2: expected gradient factor K in E[∇_w L] = K (θ_i − θ_j).
 
     For LearningLoss++ K = q_i − φ(δ) with φ(δ) = E[X/(X+Y) | Y − X = δ]
     (paper Eq. 6, supplement Eq. 13); for Learning Loss K is the constant c1
     (see :data:`LL_EXPLANATION`).
+
+    Parameters
+    ----------
+    k, theta : float, > 0
+    mc_samples : int
+        Importance-sampling draws per δ.
+    seed : int
+    paper_theta_value : float or None
+        θ for the ``phi_at_paper_theta`` column; None computes
+        :func:`paper_theta` (from Table 1).
 
     Returns
     -------
@@ -291,10 +333,12 @@ def table2(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0):
         ``rows`` (one dict per δ: ``delta, phi_exact, phi_mc, phi_mc_se, mc_z,
         paper`` (float or None when unreadable), ``llpp_exact`` and
         ``llpp_paper`` (the entries as text), ``ll``, ``theta_round_low`` and
-        ``theta_round_high`` (None where nothing constrains θ)),
-        ``theta_rounding_interval``, ``ll_explanation`` and the inputs.
+        ``theta_round_high`` (None where nothing constrains θ),
+        ``phi_at_paper_theta``), ``theta_rounding_interval``, ``paper_theta``,
+        ``ll_explanation`` and the inputs.
     """
     core = _core()
+    theta_star = paper_theta(k) if paper_theta_value is None else float(paper_theta_value)
     rows = []
     for delta, printed in zip(TABLE2_DELTAS, TABLE2_PRINTED):
         phi = float(core.expected_target(delta, k, theta))
@@ -315,6 +359,7 @@ def table2(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0):
             "ll": "c1",
             "theta_round_low": lo,
             "theta_round_high": hi,
+            "phi_at_paper_theta": float(core.expected_target(delta, k, theta_star)),
         })
     constrained = [(r["theta_round_low"], r["theta_round_high"]) for r in rows
                    if r["theta_round_low"] is not None]
@@ -326,15 +371,17 @@ def table2(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0):
         "seed": seed,
         "rows": rows,
         "theta_rounding_interval": list(interval) if interval else None,
+        "paper_theta": theta_star,
         "ll_explanation": LL_EXPLANATION,
     }
 
 
 def _table1_cells(t1):
-    header = ["delta", "paper", "exact", "Monte Carlo ± SE", "z", "theta reproducing paper"]
+    header = ["delta", "paper", "exact", "Monte Carlo ± SE", "z", "theta reproducing paper",
+              f"exact at theta* = {t1['paper_theta']:.5f}"]
     body = [[f"{r['delta']:g}", f"{r['paper']:.3f}", f"{r['exact']:.6f}",
              f"{r['mc']:.5f} ± {r['mc_se']:.5f}", f"{r['mc_z']:+.2f}",
-             f"{r['theta_reproducing']:.5f}"] for r in t1["rows"]]
+             f"{r['theta_reproducing']:.5f}", f"{r['exact_at_paper_theta']:.6f}"] for r in t1["rows"]]
     return header, body
 
 
@@ -346,17 +393,18 @@ def _table1_notes(t1):
     iv = t1["theta_rounding_interval"]
     if iv:
         notes.append(f"every printed digit is reproduced for theta in [{iv[0]:.5f}, {iv[1]:.5f}] "
-                     f"(the paper printed theta = {t1['theta']:g}).")
+                     f"(the paper printed theta = {t1['theta']:g}); theta* is its middle.")
     else:
         notes.append("no single theta reproduces every printed digit.")
     return notes
 
 
 def _table2_cells(t2):
-    header = ["delta", "LL++ exact", "phi Monte Carlo ± SE", "z", "LL++ paper", "LL"]
+    header = ["delta", "LL++ exact", "phi Monte Carlo ± SE", "z",
+              f"LL++ at theta* = {t2['paper_theta']:.5f}", "LL++ paper", "LL"]
     body = [[f"{r['delta']:g}", r["llpp_exact"],
              f"{r['phi_mc']:.5f} ± {r['phi_mc_se']:.5f}", f"{r['mc_z']:+.2f}",
-             r["llpp_paper"], r["ll"]] for r in t2["rows"]]
+             f"q_i - {r['phi_at_paper_theta']:.4f}", r["llpp_paper"], r["ll"]] for r in t2["rows"]]
     return header, body
 
 
@@ -367,8 +415,10 @@ def _table2_notes(t2):
              t2["ll_explanation"]]
     iv = t2["theta_rounding_interval"]
     if iv:
+        inside = iv[0] <= t2["paper_theta"] <= iv[1]
         notes.append(f"the readable printed entries are reproduced for theta in "
-                     f"[{iv[0]:.5f}, {iv[1]:.5f}].")
+                     f"[{iv[0]:.5f}, {iv[1]:.5f}], which {'contains' if inside else 'misses'} "
+                     f"theta* = {t2['paper_theta']:.5f} from Table 1.")
     return notes
 
 
@@ -636,7 +686,7 @@ def reproduce(out="results", quick=False, losses=None, seed=0, figures=True, pro
         t1 = table1(mc_samples=mc_samples, seed=seed)
         bar.update()
         bar.set_postfix_str(steps[1])
-        t2 = table2(mc_samples=mc_samples, seed=seed)
+        t2 = table2(mc_samples=mc_samples, seed=seed, paper_theta_value=t1["paper_theta"])
         bar.update()
         bar.set_postfix_str(steps[2])
         fit_real = core.fit_gamma(loss_values)

@@ -55,9 +55,14 @@ def test_solved_theta_reproduces_each_printed_value(quick_run):
 def test_one_theta_reproduces_every_printed_digit(quick_run):
     _, result = quick_run
     lo, hi = result["table1"]["theta_rounding_interval"]
-    theta = 0.5 * (lo + hi)
+    theta = result["table1"]["paper_theta"]
+    assert theta == pytest.approx(0.5 * (lo + hi)) and theta == pytest.approx(paper.paper_theta())
     exact = gammaal.prob_within(np.array(paper.TABLE1_DELTAS), paper.PAPER_K, theta)
     assert np.round(exact, 3).tolist() == list(paper.TABLE1_PRINTED)
+    assert [round(r["exact_at_paper_theta"], 3) for r in result["table1"]["rows"]] == list(paper.TABLE1_PRINTED)
+    for row in result["table2"]["rows"]:
+        if row["paper"] is not None:
+            assert round(row["phi_at_paper_theta"], 2) == row["paper"]
     # The printed 0.066 itself does not reproduce the row: the paper rounded θ.
     assert not lo <= paper.PAPER_THETA <= hi
     assert lo <= result["table1"]["theta_least_squares"] <= hi
