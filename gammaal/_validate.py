@@ -35,7 +35,7 @@ def check_positive_finite(arr, name):
     bad = ~(np.isfinite(arr) & (arr > 0))
     if np.any(bad):
         first = arr[bad].flat[0]
-        raise ValueError(f"{name} must be finite and > 0 (allowed range 0 < {name} < inf), got {name}={first!r}")
+        raise ValueError(f"{name} must be finite and > 0 (allowed range 0 < {name} < inf), got {name}={float(first)!r}")
 
 
 def broadcast(*arrays):
