@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run active learning (all strategies x seeds of a config)")
     run.add_argument("--config", help="preset name or YAML path (default: synthetic, or with --resume the "
                                       "config saved in --out)")
-    run.add_argument("--strategy", nargs="+", choices=sorted(STRATEGIES), metavar="S",
+    run.add_argument("--strategy", nargs="+", action="extend", choices=sorted(STRATEGIES), metavar="S",
                      help=f"strategies to run (default: the config's; choices: {', '.join(STRATEGIES)})")
     run.add_argument("--seeds", type=int, help="number of seeds (default: the config's)")
     run.add_argument("--seed", type=int, help="first seed (default: the config's)")

@@ -73,7 +73,12 @@ def _mean_std(values) -> tuple[float, float, int]:
 
 def _cell(values, digits: int = 3) -> str:
     mean, std, n = _mean_std(values)
-    return "–" if n == 0 else f"{mean:.{digits}f} ± {std:.{digits}f}"
+    if n == 0:
+        return "–"
+    if 0 < abs(mean) < 0.01:
+        # Small quantities (losses ~1e-3, θ ~1e-5) keep their significant digits.
+        return f"{mean:.3g} ± {std:.2g}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
 def _label(strategy: str) -> str:
@@ -193,11 +198,10 @@ def _plot_scatter(run: dict, path: Path, plt) -> bool:
     panels = []
     for strategy, seeds in run["records"].items():
         seed = min(seeds)
-        for cycles in [seeds[seed]]:
-            for record in cycles:
-                sel = record.get("selection")
-                if sel and sel.get("predicted_loss") is not None:
-                    panels.append((strategy, seed, sel))
+        for record in seeds[seed]:
+            sel = record.get("selection")
+            if sel and sel.get("predicted_loss") is not None:
+                panels.append((strategy, seed, sel))
     if not panels:
         return False
     strategies = list(dict.fromkeys(p[0] for p in panels))
@@ -285,6 +289,7 @@ def _plot_curves(run: dict, path: Path, plt) -> bool:
         x = [s + 1 for s, st in enumerate(stats_) if st[2]]
         right.errorbar(x, [st[0] for st in stats_ if st[2]], yerr=[st[1] for st in stats_ if st[2]], marker="o",
                        capsize=3, label=row[0])
+    right.set_xticks(range(1, a["cycles"] + 1))
     right.set_xlabel("stage")
     right.set_ylabel(f"{metric} of selected images (lower = failures found)")
     right.set_title("Table 3(a): failure detection")
