@@ -28,6 +28,7 @@ uninterrupted one.
 Layout of an output directory::
 
     run.json                       config, seeds, versions, git revision
+    base/seed_<s>/trained_00.pt    the shared base model (``train.share_base``)
     <strategy>/seed_<s>/state.json last completed step + labelled set
     <strategy>/seed_<s>/trained_NN.pt   best model of cycle NN
     <strategy>/seed_<s>/cycle_NN.json   the record above
@@ -55,7 +56,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from .checkpoint import atomic_torch_save, atomic_write_json, read_json, to_jsonable
+from .checkpoint import atomic_torch_save, atomic_write_json, read_json
 from .config import RunConfig, config_from_dict, config_to_dict, validate_config
 from .distributed import DistributedContext, init_distributed
 from .strategies import STRATEGIES, select

@@ -211,8 +211,9 @@ def test_report_writes_tables_and_figures(full_run, tmp_path):
 def test_existing_run_needs_resume(full_run):
     with pytest.raises(ValueError, match="^--out"):
         run_experiment(config_from_dict(micro()), full_run)
-    # A finished run resumes as a no-op.
+    # A finished run resumes as a no-op, also from the CLI with the config saved in run.json.
     run_experiment(config_from_dict(micro()), full_run, resume=True)
+    assert main(["run", "--resume", "--out", str(full_run)]) == 0
     with pytest.raises(ValueError, match="^--resume"):
         run_experiment(config_from_dict(micro(train={"epochs": 2})), full_run, resume=True)
 
