@@ -150,10 +150,10 @@ def expected_target(delta, k, theta):
     Notes
     -----
     For ``k > ½`` φ is continuous at 0.  For ``k < ½`` the limit δ → 0⁺ is
-    ``½ E[1/(1+x)] < ½`` with ``x`` ∝ ``x^{k−1}(2+x)^{k−1}``: the conditional
-    law of ``X/δ`` does not collapse, so φ jumps at δ = 0 (where it is ½ by
-    definition, since then X = Y).  At ``k = ½`` it is continuous but only
-    like ``1/log(1/δ)``.
+    ``½ E[x/(1+x)] < ½`` with ``x`` ∝ ``x^{k−1}(2+x)^{k−1}`` (0.24942 at
+    k = 0.3): the conditional law of ``X/δ`` does not escape to infinity, so φ
+    jumps at δ = 0 (where it is ½ by definition, since then X = Y).  At
+    ``k = ½`` it is continuous but only like ``1/log(1/δ)``.
 
     Examples
     --------

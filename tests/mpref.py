@@ -66,21 +66,52 @@ def pdf(z, k, digits=30):
         return z ** nu * mp.besselk(nu, z) / (mp.sqrt(mp.pi) * mp.gamma(k) * 2 ** nu)
 
 
-def expected_target(t, k, digits=30):
-    """φ(t) straight from its definition: ∫ f(x) f(x+t) x/(2x+t) dx / ∫ f(x) f(x+t) dx (θ = 1)."""
+def _log_quad(logf, lo, hi, k, digits):
+    """∫ exp(logf(s)) ds over (−∞, ∞) in the log variable s, with breakpoints every
+    min(2, 3/√k) units around [lo, hi] so each quadrature piece is smooth; the
+    integrand must be negligible beyond hi + 12."""
     with mp.workdps(digits):
+        step = min(mp.mpf(2), 3 / mp.sqrt(k))
+        # below lo − 80/k the integrand has fallen by e^{-80} relative (it decays like e^{k s})
+        pts = []
+        s = mp.mpf(lo) - (80 / mp.mpf(k) + 10)
+        while s < hi + 8:
+            pts.append(s)
+            s += step if lo - 5 < s < hi + 5 else max(step, abs(s) / 8)
+        # past hi + 12 the factor e^{-2 e^s} (or e^{-t e^s}) is below e^{-100000}
+        pts += [mp.mpf(hi) + 8, mp.mpf(hi) + 12]
+        return mp.quad(lambda u: mp.exp(logf(u)), pts)
+
+
+def expected_target(t, k, digits=30):
+    """φ(t) from its definition ∫ f(x) f(x+t) x/(2x+t) dx / ∫ f(x) f(x+t) dx (θ = 1),
+    integrated in s = log x so the endpoint singularity x^{k−1} becomes an exponential decay."""
+    with mp.workdps(digits + 10):
         t = mp.mpf(t)
         k = mp.mpf(k)
 
-        def joint(x):
-            # gamma densities without their common constants, which cancel in the ratio
-            return mp.exp((k - 1) * (mp.log(x) + mp.log(x + t)) - 2 * x)
+        def log_joint(s):
+            x = mp.exp(s)
+            # gamma densities without their common constants (they cancel), times the Jacobian x
+            return (k - 1) * (s + mp.log(x + t)) - 2 * x + s
 
-        scale = max(mp.mpf(1), k)
-        pts = [0, scale / 100, scale / 10, scale / 2, scale, 2 * scale, 4 * scale, 8 * scale, 16 * scale + 50, mp.inf]
-        den = mp.quad(joint, pts)
-        num = mp.quad(lambda x: joint(x) * x / (2 * x + t), pts)
+        hi = mp.log(k + 5)
+        lo = min(mp.log(t), hi - 2)
+        den = _log_quad(log_joint, lo, hi, k, digits + 10)
+        num = _log_quad(lambda s: log_joint(s) + s - mp.log(2 * mp.exp(s) + t), lo, hi, k, digits + 10)
         return num / den
+
+
+def target_limit_small_k(k, digits=30):
+    """lim_{t→0+} φ(t) = ½ E[x/(1+x)], x ∝ x^{k−1}(2+x)^{k−1} (k < ½), in s = log x."""
+    with mp.workdps(digits + 10):
+        k = mp.mpf(k)
+        logw = lambda s: (k - 1) * (s + mp.log(2 + mp.exp(s))) + s  # noqa: E731
+        # no exponential cut-off: the weight decays like e^{(2k−1)s}, so integrate far out
+        hi = 90 / (1 - 2 * k)
+        den = _log_quad(logw, -5, hi, k, digits + 10)
+        num = _log_quad(lambda s: logw(s) + s - mp.log(1 + mp.exp(s)), -5, hi, k, digits + 10)
+        return num / den / 2
 
 
 def rel_err(value, ref):
