@@ -304,6 +304,25 @@ def within_scaled(t, k):
     return _mixture_prob(t, k, False)
 
 
+@_jit
+def within_beyond_scaled(t, k):
+    """(P(|Z| ≤ t), P(|Z| > t)) together, each accurate, for the price of one or two quadratures."""
+    if math.isnan(t):
+        return np.nan, np.nan
+    if t <= 0.0:
+        return 0.0, 1.0
+    if math.isinf(t):
+        return 1.0, 0.0
+    if is_integer_shape(k):
+        n = int(k)
+        logw = np.empty(n)
+        _erlang_log_weights(n, logw)
+        b = _erlang_beyond(t, n, logw)
+        return (1.0 - b if b < 0.5 else _erlang_within(t, n, logw)), b
+    b = _mixture_prob(t, k, True)
+    return (1.0 - b if b < 0.5 else _mixture_prob(t, k, False)), b
+
+
 # ---------------------------------------------------------------------------
 # Laplace-type integrals D(t), M(t) for φ and the density
 # ---------------------------------------------------------------------------
