@@ -369,7 +369,7 @@ def _laplace_walk(x0, h, t, k, lref):
 def _laplace_point(t, k):
     """Mode x* of x^k (2+x)^{k−1} e^{−tx} in ξ = log x, and the curvature there."""
     b = 2.0 * t - 2.0 * k + 1.0
-    s = math.sqrt(b * b + 8.0 * t * k)
+    s = math.hypot(b, math.sqrt(8.0 * t * k))   # hypot: no overflow of b² for huge t
     # the root of t x² + b x − 2k = 0, in the form that does not cancel
     if b >= 0:
         x = 4.0 * k / (b + s)
