@@ -137,3 +137,13 @@ def test_llpp_values_and_edge_cases():
         gammaal.llpp_gradient_factor(0.0, 0.0, 0.0, 0.0)
     out = gammaal.llpp_gradient_factor(np.array([1.0, 2.0]), 1.0, 0.0, np.array([[0.0], [1.0]]))
     assert out.shape == (2, 2)
+
+
+def test_expected_target_far_tail_is_finite_and_asymptotic():
+    # for t → ∞ the conditional X/δ concentrates at 0 and φ ≈ k/(2t)
+    for k in (0.3, 4.5, 1000.0):
+        for t in (1e50, 1e200, 1e300):
+            v = gammaal.expected_target(t, k, 1.0)
+            assert abs(v / (k / (2 * t)) - 1) < 1e-10
+    assert gammaal.diff_pdf(1e300, 4.5, 1.0) == 0.0
+    assert gammaal.expected_target(3.0, 2.5, 1e-300) > 0.0
