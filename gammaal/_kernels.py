@@ -282,29 +282,6 @@ def beyond_scaled(t, k):
 
 
 @_jit
-def within_scaled(t, k):
-    """P(|Z| ≤ t), computed directly where it is the smaller of the two."""
-    if math.isnan(t):
-        return np.nan
-    if t <= 0.0:
-        return 0.0
-    if math.isinf(t):
-        return 1.0
-    if is_integer_shape(k):
-        n = int(k)
-        logw = np.empty(n)
-        _erlang_log_weights(n, logw)
-        b = _erlang_beyond(t, n, logw)
-        if b < 0.5:
-            return 1.0 - b
-        return _erlang_within(t, n, logw)
-    b = _mixture_prob(t, k, True)
-    if b < 0.5:
-        return 1.0 - b
-    return _mixture_prob(t, k, False)
-
-
-@_jit
 def within_beyond_scaled(t, k):
     """(P(|Z| ≤ t), P(|Z| > t)) together, each accurate, for the price of one or two quadratures."""
     if math.isnan(t):
@@ -321,6 +298,12 @@ def within_beyond_scaled(t, k):
         return (1.0 - b if b < 0.5 else _erlang_within(t, n, logw)), b
     b = _mixture_prob(t, k, True)
     return (1.0 - b if b < 0.5 else _mixture_prob(t, k, False)), b
+
+
+@_jit
+def within_scaled(t, k):
+    """P(|Z| ≤ t), computed directly where it is the smaller of the two."""
+    return within_beyond_scaled(t, k)[0]
 
 
 # ---------------------------------------------------------------------------
@@ -432,50 +415,41 @@ def pdf_scaled(z, k):
 
 
 # ---------------------------------------------------------------------------
-# array kernels (flat float64 in, flat float64 out)
+# array kernels: numpy ufuncs over the scalar kernels (broadcasting included)
 # ---------------------------------------------------------------------------
 @_jit
-def beyond_array(t, k):
-    out = np.empty(t.size)
-    for i in range(t.size):
-        out[i] = beyond_scaled(t[i], k[i])
-    return out
-
-
-@_jit
-def within_array(t, k):
-    out = np.empty(t.size)
-    for i in range(t.size):
-        out[i] = within_scaled(t[i], k[i])
-    return out
-
-
-@_jit
-def expected_target_array(t, k):
-    out = np.empty(t.size)
-    for i in range(t.size):
-        out[i] = expected_target_scaled(t[i], k[i])
-    return out
-
-
-@_jit
-def pdf_array(z, k):
-    out = np.empty(z.size)
-    for i in range(z.size):
-        out[i] = pdf_scaled(z[i], k[i])
-    return out
-
-
-@_jit
-def cdf_array(z, k):
+def cdf_scaled(z, k):
     """F(z) = ½ P(|Z| > |z|) for z < 0 and 1 − ½ P(|Z| > z) for z ≥ 0."""
-    out = np.empty(z.size)
-    for i in range(z.size):
-        zi = z[i]
-        if math.isnan(zi):
-            out[i] = np.nan
-        elif zi < 0:
-            out[i] = 0.5 * beyond_scaled(-zi, k[i])
-        else:
-            out[i] = 1.0 - 0.5 * beyond_scaled(zi, k[i])
-    return out
+    if math.isnan(z):
+        return np.nan
+    if z < 0:
+        return 0.5 * beyond_scaled(-z, k)
+    return 1.0 - 0.5 * beyond_scaled(z, k)
+
+
+_ufunc = numba.vectorize(["float64(float64, float64)"], cache=True)
+
+
+@_ufunc
+def beyond_array(t, k):
+    return beyond_scaled(t, k)
+
+
+@_ufunc
+def within_array(t, k):
+    return within_scaled(t, k)
+
+
+@_ufunc
+def expected_target_array(t, k):
+    return expected_target_scaled(t, k)
+
+
+@_ufunc
+def pdf_array(z, k):
+    return pdf_scaled(z, k)
+
+
+@_ufunc
+def cdf_array(z, k):
+    return cdf_scaled(z, k)
