@@ -586,41 +586,37 @@ def figure3(losses, path, fits, label="losses"):
     return Path(path)
 
 
-def figure_prob_within(path, theta=PAPER_THETA, shapes=FIGURE_SHAPES):
-    """P(|X − Y| ≤ δ) against δ for several k, with the paper's Table 1 overlaid."""
-    core = _core()
+def _curves_with_paper_points(path, func, delta, shapes, theta, points, point_label, ylabel, title, ymax):
+    """One curve of ``func(delta, k, theta)`` per shape, the paper's printed points overlaid."""
     fig, ax = _new_figure()
-    delta = np.linspace(0.0, 0.3, 301)
     for k in shapes:
-        ax.plot(delta, core.prob_within(delta, k, theta), linewidth=1.6,
+        ax.plot(delta, func(delta, k, theta), linewidth=1.6,
                 label=f"k = {k:g}" + (" (paper)" if k == PAPER_K else ""))
-    ax.plot(TABLE1_DELTAS, TABLE1_PRINTED, "ko", markersize=5, mfc="none", label="paper Table 1 (printed)")
+    ax.plot(*zip(*points), "ko", markersize=5, mfc="none", label=point_label)
     ax.set_xlabel("true-loss margin δ")
-    ax.set_ylabel("P(|X − Y| ≤ δ)")
-    ax.set_title(f"Probability that two Gamma(k, θ = {theta:g}) losses are within δ")
-    ax.set_ylim(0, 1)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.set_ylim(0, ymax)
     ax.legend(fontsize=8)
     fig.savefig(path)
     return Path(path)
+
+
+def figure_prob_within(path, theta=PAPER_THETA, shapes=FIGURE_SHAPES):
+    """P(|X − Y| ≤ δ) against δ for several k, with the paper's Table 1 overlaid."""
+    return _curves_with_paper_points(
+        path, _core().prob_within, np.linspace(0.0, 0.3, 301), shapes, theta,
+        list(zip(TABLE1_DELTAS, TABLE1_PRINTED)), "paper Table 1 (printed)", "P(|X − Y| ≤ δ)",
+        f"Probability that two Gamma(k, θ = {theta:g}) losses are within δ", 1.0)
 
 
 def figure_expected_target(path, theta=PAPER_THETA, shapes=FIGURE_SHAPES):
     """φ(δ) = E[X/(X+Y) | Y − X = δ] against δ, with the paper's Table 2 overlaid."""
-    core = _core()
-    fig, ax = _new_figure()
-    delta = np.linspace(0.0, 0.6, 301)
-    for k in shapes:
-        ax.plot(delta, core.expected_target(delta, k, theta), linewidth=1.6,
-                label=f"k = {k:g}" + (" (paper)" if k == PAPER_K else ""))
     readable = [(d, p) for d, p in zip(TABLE2_DELTAS, TABLE2_PRINTED) if p is not None]
-    ax.plot(*zip(*readable), "ko", markersize=5, mfc="none", label="paper Table 2 (printed)")
-    ax.set_xlabel("true-loss margin δ")
-    ax.set_ylabel("φ(δ)  (LL++ factor is q_i − φ)")
-    ax.set_title(f"Expected LearningLoss++ target, Gamma(k, θ = {theta:g}) losses")
-    ax.set_ylim(0, 0.52)
-    ax.legend(fontsize=8)
-    fig.savefig(path)
-    return Path(path)
+    return _curves_with_paper_points(
+        path, _core().expected_target, np.linspace(0.0, 0.6, 301), shapes, theta,
+        readable, "paper Table 2 (printed)", "φ(δ)  (LL++ factor is q_i − φ)",
+        f"Expected LearningLoss++ target, Gamma(k, θ = {theta:g}) losses", 0.52)
 
 
 def _fit_summary(fit):
