@@ -108,21 +108,32 @@ def log_gamma_ratio_half(k):
 # integer k: finite Erlang mixture
 # ---------------------------------------------------------------------------
 @_jit
-def _erlang_log_weights(n, logw):
-    """log w_j, j = 0..n−1, by the backward recurrence from w_{n−1} = 2^{1−n}."""
-    logw[n - 1] = (1.0 - n) * _LOG2
+def _erlang_weights(n, w):
+    """w_j, j = 0..n−1, by the backward recurrence from w_{n−1} = 2^{1−n}.
+
+    Linear space while 2^{1−n} is a normal double (n ≤ 1000); beyond that the
+    recurrence runs in logs and the smallest weights underflow harmlessly.
+    """
+    if n <= 1000:
+        w[n - 1] = math.ldexp(1.0, 1 - n)
+        for j in range(n - 2, -1, -1):
+            w[j] = w[j + 1] * ((2.0 * n - 2.0 - j) / (2.0 * (n - 1.0 - j)))
+        return
+    lw = (1.0 - n) * _LOG2
+    w[n - 1] = math.exp(lw)
     for j in range(n - 2, -1, -1):
-        logw[j] = logw[j + 1] + math.log((2.0 * n - 2.0 - j) / (2.0 * (n - 1.0 - j)))
+        lw += math.log((2.0 * n - 2.0 - j) / (2.0 * (n - 1.0 - j)))
+        w[j] = math.exp(lw)
 
 
 @_jit
-def _erlang_beyond(t, n, logw):
+def _erlang_beyond(t, n, w):
     """P(|Z| > t) = e^{−t} Σ_m t^m/m! W_m, W_m = Σ_{j ≥ m} w_j (all terms positive)."""
     # tail sums W_m, accumulated from the small end so they keep full precision
     tail = np.empty(n)
     acc = 0.0
     for j in range(n - 1, -1, -1):
-        acc += math.exp(logw[j])
+        acc += w[j]
         tail[j] = acc
     if t < 650.0:
         term = math.exp(-t)
@@ -155,10 +166,23 @@ def _erlang_beyond(t, n, logw):
 
 
 @_jit
-def _erlang_within(t, n, logw):
-    """P(|Z| ≤ t) = Σ_j w_j P(j+1, t); only used where t is not large (P ≤ ½)."""
-    # P(n, t) by its power series (positive terms), then downwards in j.
-    lead = math.exp(-t + n * math.log(t) - math.lgamma(n + 1.0)) if t > 0 else 0.0
+def _erlang_within(t, n, w):
+    """P(|Z| ≤ t) = Σ_{j<n} w_j P(j+1, t); only used where t is not large (P ≤ ½).
+
+    With the Poisson terms π_m = e^{−t} t^m/m! and the head sums H_m = Σ_{j<m} w_j,
+    ``Σ_j w_j P(j+1, t) = P(n, t) + Σ_{m=1}^{n−1} π_m H_m`` (from
+    P(j, t) = P(n, t) + Σ_{m=j}^{n−1} π_m).  Every term is positive, the π_m come
+    from one upward recurrence (≤ 1, so no overflow; at tiny t they underflow only
+    where negligible), and P(n, t) = π_n Σ_i t^i/((n+1)…(n+i)).
+    """
+    pi_m = math.exp(-t)
+    head = w[0]
+    s = 0.0
+    for m in range(1, n):
+        pi_m *= t / m
+        s += pi_m * head
+        head += w[m]
+    pi_m *= t / n                      # π_n
     ser = 1.0
     term = 1.0
     i = 1
@@ -168,13 +192,7 @@ def _erlang_within(t, n, logw):
         if term < 1e-17 * ser:
             break
         i += 1
-    p = lead * ser                     # P(n, t)
-    s = math.exp(logw[n - 1]) * p
-    for j in range(n - 1, 0, -1):
-        # e^{−t} t^j / j! ; computed from logs so tiny t and large j do not overflow
-        p += math.exp(-t + j * math.log(t) - math.lgamma(j + 1.0))
-        s += math.exp(logw[j - 1]) * p
-    return s
+    return s + pi_m * ser
 
 
 # ---------------------------------------------------------------------------
@@ -240,8 +258,9 @@ def _mixture_prob(t, k, upper):
     if upper:
         w0 = max(wmode, min(wsw, 0.999))
     else:
-        w0 = min(wmode, max(wsw, 1e-300))
-    w0 = min(max(w0, 1e-300), 1.0 - 1e-12)
+        w0 = min(wmode, wsw)
+    # tiny δ puts the mass at W ≈ t/(2k); keep that start (down to the subnormals)
+    w0 = min(max(w0, 1e-306), 1.0 - 1e-12)
     x0 = math.log(w0) - math.log1p(-w0)
     h = min(0.5, 1.0 / math.sqrt(2.0 * k))
     prev = _walk(x0, h, t, k, logc, upper)
@@ -275,9 +294,9 @@ def beyond_scaled(t, k):
         return 0.0
     if is_integer_shape(k):
         n = int(k)
-        logw = np.empty(n)
-        _erlang_log_weights(n, logw)
-        return _erlang_beyond(t, n, logw)
+        w = np.empty(n)
+        _erlang_weights(n, w)
+        return _erlang_beyond(t, n, w)
     return _mixture_prob(t, k, True)
 
 
@@ -292,10 +311,15 @@ def within_beyond_scaled(t, k):
         return 1.0, 0.0
     if is_integer_shape(k):
         n = int(k)
-        logw = np.empty(n)
-        _erlang_log_weights(n, logw)
-        b = _erlang_beyond(t, n, logw)
-        return (1.0 - b if b < 0.5 else _erlang_within(t, n, logw)), b
+        w = np.empty(n)
+        _erlang_weights(n, w)
+        if t < 0.5 * math.sqrt(2.0 * n):
+            # below about half the median of |Z|: the body is the small side, try it first
+            p = _erlang_within(t, n, w)
+            if p <= 0.5:
+                return p, 1.0 - p
+        b = _erlang_beyond(t, n, w)
+        return (1.0 - b if b < 0.5 else _erlang_within(t, n, w)), b
     b = _mixture_prob(t, k, True)
     return (1.0 - b if b < 0.5 else _mixture_prob(t, k, False)), b
 

@@ -247,3 +247,15 @@ def test_scale_invariance(k, theta, r):
 @given(shapes, scales, st.floats(-500.0, 500.0))
 def test_cdf_symmetry(k, theta, z):
     assert abs(gammaal.diff_cdf(z * theta, k, theta) + gammaal.diff_cdf(-z * theta, k, theta) - 1.0) <= 2e-16 * 4
+
+
+@pytest.mark.parametrize("k", [1.0, 2.0, 7.0, 100.0, 1000.0, 2.5, 30.5])
+def test_tiny_delta_matches_leading_term(k):
+    # P(|Z| ≤ t) = 2 f(0) t (1 + O(t^{min(2, 2k−1)})) for k > 1/2, f(0) = Γ(k−½)/(2√π Γ(k))
+    import mpmath as mp
+    lead = float(mp.gamma(k - mp.mpf(1) / 2) / (mp.sqrt(mp.pi) * mp.gamma(k)))
+    # integer k: Poisson-term recurrence, ~1 ulp; real k: the quadrature's weights carry
+    # e^{log W} with |log W| up to 700, i.e. ~700 ε
+    rtol = 2e-15 if k == int(k) else 1e-13
+    for t in (1e-300, 1e-200, 1e-100):
+        assert abs(gammaal.prob_within(t, k, 1.0) / (lead * t) - 1) < rtol
