@@ -12,10 +12,10 @@ so nothing is lost to cancellation):
 * **Integer k = n (n ≤ INTEGER_K_MAX)** — |Z| is a finite Erlang mixture:
   ``P(|Z| > t) = Σ_{j<n} w_j Q(j+1, t)`` and ``P(|Z| ≤ t) = Σ_{j<n} w_j P(j+1, t)``
   with ``w_j = 2 C(2n−2−j, n−1) 2^{−(2n−1−j)}`` (Σ w_j = 1).  The tail uses
-  the Poisson-sum form of Q (log-scaled when e^{−t} would underflow); the
-  body uses the series for P(n, t) and the *backward* recurrence
-  ``P(j, t) = P(j+1, t) + e^{−t} t^j / j!`` which only adds positive terms.
-  O(n) flops per point.
+  the Poisson-sum form of Q (e^{−t} applied in factors when it would
+  underflow); the body uses ``P(n, t) + Σ_{m<n} π_m H_m`` with the Poisson
+  terms ``π_m = e^{−t} t^m/m!`` and the head sums ``H_m = Σ_{j<m} w_j``, which
+  only adds positive terms.  O(n) flops per point.
 * **Real k** — the Beta–Gamma mixture ``|Z| = S W``, ``S ~ Gamma(2k)``,
   ``W² ~ Beta(½, k)``:
   ``P(|Z| > t) = E_W[Q(2k, t/W)]`` and ``P(|Z| ≤ t) = E_W[P(2k, t/W)]``,
