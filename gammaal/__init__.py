@@ -4,7 +4,12 @@ Learning Loss / LearningLoss++ active learning (Shukla & Ahmed, CVPRW 2021).
 >>> import gammaal
 >>> round(gammaal.prob_within(0.1, 4, 0.066), 4)
 0.4408
+
+Submodules: ``gammaal.closed_form`` (the paper's integer-k formulas, term by
+term, corrected; imported here) and ``gammaal.paper`` (Tables 1–2 and figures;
+``import gammaal.paper``, it is what ``gammaal reproduce`` runs).
 """
+from . import closed_form
 from .difference import diff_cdf, diff_pdf, prob_beyond, prob_within
 from .fitting import GammaFit, fit_gamma
 from .gradient import (
@@ -34,5 +39,6 @@ __all__ = [
     "ll_gradient_factor",
     "llpp_objective",
     "llpp_gradient_factor",
+    "closed_form",
     "__version__",
 ]
