@@ -11,7 +11,7 @@ term, corrected; imported here) and ``gammaal.paper`` (Tables 1–2 and figures;
 """
 from . import closed_form
 from .difference import diff_cdf, diff_pdf, prob_beyond, prob_within
-from .fitting import GammaFit, fit_gamma
+from .fitting import GammaFit, empirical_pair_fraction, fit_gamma
 from .gradient import (
     expected_gradient_factor,
     expected_target,
@@ -33,6 +33,7 @@ __all__ = [
     "expected_gradient_factor",
     "fit_gamma",
     "GammaFit",
+    "empirical_pair_fraction",
     "mc_prob_within",
     "mc_expected_target",
     "ll_objective",

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from .difference import prob_beyond, prob_within
-from .fitting import fit_gamma
+from .fitting import empirical_pair_fraction, fit_gamma
 from .gradient import expected_target
 
 __all__ = ["main", "read_losses", "TABLE1_DELTAS"]
@@ -88,24 +88,11 @@ def _fit(args):
     print()
     print("Table 1 row for the fitted law: P(|X - Y| <= delta)")
     exact = prob_within(deltas, fit.k, fit.theta)
-    empirical = _empirical_pair_fraction(losses, deltas)
+    empirical = empirical_pair_fraction(losses, deltas)
     print(f"{'delta':>10}  {'exact':>12}  {'empirical pairs':>16}")
     for d, p, e in zip(deltas, exact, empirical):
         print(f"{d:>10.4g}  {p:>12.6f}  {e:>16.6f}")
     return 0
-
-
-def _empirical_pair_fraction(losses, deltas):
-    """Fraction of unordered pairs i < j with |l_i − l_j| ≤ δ, exactly, in O(n log n)."""
-    x = np.sort(np.asarray(losses, dtype=float).ravel())
-    n = x.size
-    out = []
-    for d in np.atleast_1d(deltas):
-        # for each i, pairs j > i with x_j <= x_i + d
-        hi = np.searchsorted(x, x + d, side="right")
-        count = np.sum(hi - np.arange(1, n + 1))
-        out.append(count / (n * (n - 1) / 2))
-    return np.asarray(out)
 
 
 def build_parser():

@@ -72,7 +72,6 @@ __all__ = [
     "build_network",
     "train_model",
     "infer",
-    "empirical_pair_fraction",
     "gamma_analysis",
     "loss_correlations",
     "run_experiment",
@@ -618,39 +617,6 @@ def accuracy(dataset: UnionDataset, uids, pred_joints: np.ndarray, threshold: fl
 # --------------------------------------------------------------------------- analyses
 
 
-def empirical_pair_fraction(losses, delta: float) -> float:
-    """Fraction of unordered pairs i < j with ``|l_i − l_j| <= delta``, exactly, in O(n log n).
-
-    After sorting, the partners of ``l_i`` within δ above it are the next
-    ``searchsorted(l, l_i + δ, "right") − i − 1`` values; no n×n matrix is formed.
-
-    Examples
-    --------
-    >>> empirical_pair_fraction([0.0, 0.1, 0.5], 0.2)
-    0.3333333333333333
-    """
-    x = np.sort(np.asarray(losses, dtype=np.float64))
-    n = x.size
-    if n < 2:
-        return float("nan")
-    index = np.arange(n)
-    upper = np.searchsorted(x, x + delta, side="right")
-    # ``x_i + δ`` is rounded, so the search can miss by a few values at the boundary;
-    # ``x_j − x_i`` is monotone in j, so nudging on the exact predicate |x_j − x_i| <= δ is exact.
-    while True:
-        grow = (upper < n) & (x[np.minimum(upper, n - 1)] - x <= delta)
-        if not grow.any():
-            break
-        upper += grow
-    while True:
-        shrink = (upper > index + 1) & (x[np.maximum(upper - 1, 0)] - x > delta)
-        if not shrink.any():
-            break
-        upper -= shrink
-    within = int((upper - index - 1).sum())
-    return within / (n * (n - 1) / 2)
-
-
 def gamma_analysis(losses, deltas_over_mean) -> dict:
     """Fit Gamma(k, θ) to per-image losses and tabulate near-tie statistics.
 
@@ -689,7 +655,7 @@ def gamma_analysis(losses, deltas_over_mean) -> dict:
             "delta_over_mean": float(ratio),
             "delta": delta,
             "prob_within": float(gammaal.prob_within(delta, k, theta)),
-            "empirical": empirical_pair_fraction(positive, delta),
+            "empirical": gammaal.empirical_pair_fraction(positive, delta),
             "phi": float(gammaal.expected_target(delta, k, theta)),
         })
     result.update({

@@ -41,7 +41,7 @@ def test_empirical_pair_fraction_matches_brute_force():
     d = np.array([0.05, 0.5, 2.0])
     diff = np.abs(x[:, None] - x[None, :])[np.triu_indices(x.size, 1)]
     brute = [(diff <= dd).mean() for dd in d]
-    np.testing.assert_allclose(cli._empirical_pair_fraction(x, d), brute, rtol=1e-14)
+    np.testing.assert_allclose(gammaal.empirical_pair_fraction(x, d), brute, rtol=1e-14)
 
 
 def test_fit_errors(tmp_path, capsys):

@@ -13,7 +13,8 @@ import yaml
 from pose.checkpoint import atomic_write_json, read_json
 from pose.cli import main
 from pose.config import config_from_dict, config_to_dict, load_config, preset_names
-from pose.loop import LabelledSet, empirical_pair_fraction, gamma_analysis, loss_correlations, run_experiment
+from gammaal import empirical_pair_fraction
+from pose.loop import LabelledSet, gamma_analysis, loss_correlations, run_experiment
 from pose.report import write_report
 
 REPO = Path(__file__).resolve().parents[1]
