@@ -134,22 +134,31 @@ def _max_offnode_error(c1, c2, ref, u0, k, which):
 
 
 @_jit
+def _table_coordinate(t, u0, u1):
+    """u = log t when t lies in the tabulated range [e^{u0}, e^{u1}), else NaN."""
+    if t > 0.0 and not math.isinf(t):
+        u = math.log(t)
+        if u0 <= u < u1:
+            return u
+    return np.nan
+
+
+@_jit
 def prob_table_array(t, k, c1, c2, ref, u0, u1, upper):
     """P(|Z| ≤ t) (upper=False) or P(|Z| > t) from the tables; direct kernel off-table."""
     out = np.empty(t.size)
     for i in range(t.size):
         ti = t[i]
-        if ti > 0.0 and not math.isinf(ti):
-            u = math.log(ti)
-            if u0 <= u < u1:
-                w = _lookup(c1, c2, ref, u0, u, ti, False)
-                if w <= 0.5:
-                    out[i] = 1.0 - w if upper else w
-                else:
-                    b = _lookup(c1, c2, ref, u0, u, ti, True)
-                    out[i] = b if upper else 1.0 - b
-                continue
-        out[i] = _kernels.beyond_scaled(ti, k) if upper else _kernels.within_scaled(ti, k)
+        u = _table_coordinate(ti, u0, u1)
+        if math.isnan(u):
+            out[i] = _kernels.beyond_scaled(ti, k) if upper else _kernels.within_scaled(ti, k)
+            continue
+        w = _lookup(c1, c2, ref, u0, u, ti, False)
+        if w <= 0.5:
+            out[i] = 1.0 - w if upper else w
+        else:
+            b = _lookup(c1, c2, ref, u0, u, ti, True)
+            out[i] = b if upper else 1.0 - b
     return out
 
 
@@ -157,13 +166,11 @@ def prob_table_array(t, k, c1, c2, ref, u0, u1, upper):
 def target_table_array(t, k, c1, c2, ref, u0, u1):
     out = np.empty(t.size)
     for i in range(t.size):
-        ti = t[i]
-        if ti > 0.0 and not math.isinf(ti):
-            u = math.log(ti)
-            if u0 <= u < u1:
-                out[i] = _lookup(c1, c2, ref, u0, u, ti, False)
-                continue
-        out[i] = _kernels.expected_target_scaled(ti, k)
+        u = _table_coordinate(t[i], u0, u1)
+        if math.isnan(u):
+            out[i] = _kernels.expected_target_scaled(t[i], k)
+        else:
+            out[i] = _lookup(c1, c2, ref, u0, u, t[i], False)
     return out
 
 
