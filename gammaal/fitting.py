@@ -155,8 +155,8 @@ def empirical_pair_fraction(losses, delta):
 
     Examples
     --------
-    >>> empirical_pair_fraction([0.0, 0.1, 0.5], 0.2)
-    0.3333333333333333
+    >>> round(empirical_pair_fraction([0.0, 0.1, 0.5], 0.2), 12)
+    0.333333333333
     """
     x = np.sort(np.asarray(losses, dtype=np.float64).ravel())
     deltas = np.asarray(delta, dtype=np.float64)

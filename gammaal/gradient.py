@@ -42,9 +42,9 @@ def ll_objective(l_i, l_j, lhat_i, lhat_j, margin=1.0):
 
     Examples
     --------
-    >>> ll_objective(2.0, 1.0, 6.0, 3.0)   # paper §4.1 example, case 1
+    >>> round(ll_objective(2.0, 1.0, 6.0, 3.0), 12)   # paper §4.1 example, case 1
     0.0
-    >>> ll_objective(1.0, 2.0, 6.0, 3.0)   # case 2
+    >>> round(ll_objective(1.0, 2.0, 6.0, 3.0), 12)   # case 2
     4.0
     """
     (li, lj, hi, hj), scalar = _pair_arrays(l_i, l_j, lhat_i, lhat_j)
@@ -61,7 +61,7 @@ def ll_gradient_factor(l_i, l_j, lhat_i, lhat_j, margin=1.0):
 
     Examples
     --------
-    >>> ll_gradient_factor(1.0, 2.0, 6.0, 3.0)
+    >>> round(ll_gradient_factor(1.0, 2.0, 6.0, 3.0), 12)
     1.0
     """
     (li, lj, hi, hj), scalar = _pair_arrays(l_i, l_j, lhat_i, lhat_j)
@@ -108,7 +108,7 @@ def llpp_gradient_factor(l_i, l_j, lhat_i, lhat_j):
 
     Examples
     --------
-    >>> llpp_gradient_factor(3.0, 1.0, 0.0, 0.0)
+    >>> round(llpp_gradient_factor(3.0, 1.0, 0.0, 0.0), 12)
     -0.25
     """
     (li, lj, hi, hj), scalar = _pair_arrays(l_i, l_j, lhat_i, lhat_j)
