@@ -1,0 +1,325 @@
+"""The active-learning engine: for every seed and strategy, train → score the pool → select → label → record.
+
+Cycle 0 trains on the task's base set (or copies the seed's shared base
+model, which carries the loss heads of every strategy — detached, so each
+trains exactly as it would alone); each cycle then evaluates on the test set,
+scores the unlabelled pool, lets the strategy pick ``budget`` items, labels
+them and writes ``cycle_NN.json`` (:class:`~gammaal.al.records.CycleRecord`).
+
+Never lose work: each step ends with an atomic write of its outputs, then of
+``state.json``; ``resume=True`` continues after the last completed step, and
+since every step derives its randomness from ``(seed, cycle, step)`` a
+resumed run makes the selections an uninterrupted one makes.
+
+Layout of ``out_dir``::
+
+    run.json                            settings, task, versions
+    base/seed_<s>/trained_00.pt         the shared base model of seed s
+    <strategy>/seed_<s>/state.json      last completed step + labelled set
+    <strategy>/seed_<s>/trained_NN.pt   model of cycle NN
+    <strategy>/seed_<s>/cycle_NN.json   the cycle's record
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from ..atomic import atomic_write_json, read_json, remove_stale_temporaries, to_jsonable
+from .analysis import gamma_analysis, loss_correlations
+from .checkpoint import atomic_torch_save
+from .distributed import DistributedContext, init_distributed
+from .labelled import LabelledSet
+from .loss_prediction import LossPredictionModel
+from .precision import to_device
+from .records import CycleRecord, from_dict, to_dict
+from .results import Results, load_results
+from .scoring import measure
+from .seeding import derive_seed, seed_everything
+from .settings import RunSettings
+from .strategies import STRATEGIES, Scores, run_selection
+from .task import Task
+from .training import train_network
+
+__all__ = ["run", "StepHook"]
+
+StepHook = Callable[[str, int, int, str], None]
+"""``hook(strategy, seed, cycle, step)``, called after each completed step ("trained", "selected", "finished")."""
+
+
+@dataclass
+class _Run:
+    """What every step of a run needs."""
+
+    task: Task
+    settings: RunSettings
+    out_dir: Path
+    ctx: DistributedContext
+    resume: bool
+    hook: StepHook | None
+
+    def done(self, strategy: str, seed: int, cycle: int, step: str) -> None:
+        self.ctx.barrier()
+        if self.hook is not None:
+            self.hook(strategy, seed, cycle, step)
+
+
+def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", "coreset", "ll", "llpp"), *,
+        cycles: int, budget: int, seeds: int | Sequence[int] = 1, epochs: int, batch_size: int, lr: float,
+        device: str = "auto", resume: bool = False, hook: StepHook | None = None,
+        ctx: DistributedContext | None = None, **options) -> Results:
+    """Run active learning for every seed and strategy on ``task``, writing into ``out_dir``.
+
+    Parameters
+    ----------
+    task : Task
+        E.g. :class:`gammaal.al.RegressionTask`.
+    out_dir : str or Path
+        Output directory (layout in the module docstring).
+    strategies : sequence of str
+        Names from :data:`gammaal.al.STRATEGIES`.
+    cycles, budget : int
+        Selection stages (``cycles + 1`` trained models) and items acquired per stage.
+    seeds : int or sequence of int
+        ``n`` means seeds ``0 .. n-1``.
+    epochs, batch_size, lr : training per cycle (Adam; ``batch_size`` global under DDP).
+    device : {"auto", "cpu", "cuda", "cuda:N"}
+    resume : bool
+        Continue the run in ``out_dir`` after its last completed step (same settings required).
+    hook : callable, optional
+        ``hook(strategy, seed, cycle, step)`` after each completed step.
+    ctx : DistributedContext, optional
+        Default: :func:`gammaal.al.distributed.init_distributed` (torchrun-aware).
+    **options
+        Further :class:`gammaal.al.RunSettings` fields (``amp``, ``weight_decay``,
+        ``share_base``, ``init``, ``detach``, ``margin``, ``loss_weight``, ...).
+
+    Returns
+    -------
+    Results
+        Every cycle's :class:`~gammaal.al.records.CycleRecord`.
+
+    Raises
+    ------
+    ValueError
+        A bad setting (naming it), or an existing run in ``out_dir`` without ``resume`` — before any training.
+    """
+    settings = RunSettings.create(strategies=strategies, cycles=cycles, budget=budget, seeds=seeds, epochs=epochs,
+                                  batch_size=batch_size, lr=lr, device=device, **options)
+    settings.check_against(task)
+    out_dir = Path(out_dir)
+    meta_path = out_dir / "run.json"
+    if meta_path.is_file():
+        if not resume:
+            raise ValueError(f"out_dir: {out_dir} already holds a run; pass resume=True or choose another directory")
+        if read_json(meta_path)["settings"] != to_jsonable(dataclasses.asdict(settings)):
+            raise ValueError(f"resume: the settings differ from those saved in {meta_path}")
+    own_ctx = ctx is None
+    ctx = ctx or init_distributed(settings.device)
+    threads_before = torch.get_num_threads()
+    if settings.threads is not None:
+        torch.set_num_threads(settings.threads)
+    try:
+        if ctx.is_main:
+            remove_stale_temporaries(out_dir)
+            if not meta_path.is_file():
+                atomic_write_json(meta_path, _run_metadata(task, settings, ctx))
+            tqdm.write(f"gammaal.al run -> {out_dir} on {ctx.device} x{ctx.world_size}; {task.metric_name}; "
+                       f"seeds {list(settings.seeds)}; strategies {list(settings.strategies)}")
+        state = _Run(task, settings, out_dir, ctx, resume, hook)
+        ctx.barrier()
+        for seed in settings.seeds:
+            base = _shared_base(state, seed) if settings.share_base else None
+            for name in settings.strategies:
+                _run_strategy(state, name, seed, base)
+    finally:
+        torch.set_num_threads(threads_before)
+        if own_ctx:
+            ctx.close()
+    return load_results(out_dir)
+
+
+def _run_strategy(run: _Run, name: str, seed: int, base) -> None:
+    """The cycles of one strategy and seed, resuming after the last completed step."""
+    s, directory = run.settings, run.out_dir / name / f"seed_{seed}"
+    labelled = LabelledSet(len(run.task.pool))
+    network, record, start, trained = _restore(run, name, seed, directory, labelled)
+    if start > s.cycles:
+        return
+    for cycle in tqdm(range(start, s.cycles + 1), desc=f"{name} seed {seed}", unit="cycle", initial=start,
+                      total=s.cycles + 1, disable=not run.ctx.is_main):
+        started = time.perf_counter()
+        if not trained:
+            network, record = _train_cycle(run, name, seed, cycle, labelled, network, base)
+            _save(run, directory, cycle, "trained", labelled, network, record)
+            run.done(name, seed, cycle, "trained")
+        trained = False
+        if cycle < s.cycles:
+            _select(run, name, seed, cycle, network, labelled, record)
+        record.seconds += time.perf_counter() - started
+        step = "selected" if cycle < s.cycles else "finished"
+        _save(run, directory, cycle, step, labelled, None, record)
+        run.done(name, seed, cycle, step)
+
+
+def _train_cycle(run: _Run, name: str, seed: int, cycle: int, labelled: LabelledSet, network, base):
+    """The model of ``cycle`` and the first half of its record (training and test)."""
+    if cycle == 0 and base is not None:
+        network = _build_network(run, [name], seed, derive_seed(seed, 0, "init"))
+        base_state, base_record = base
+        prefixes = ("model.", f"heads.{name}.")  # this strategy's slice of the shared base
+        network.load_state_dict({k: v for k, v in base_state.items() if k.startswith(prefixes)})
+        record = dataclasses.replace(from_dict(CycleRecord, base_record), strategy=name)
+        record.training.shared_base = True
+        return network, record
+    if network is None or run.settings.init == "scratch":
+        network = _build_network(run, [name], seed, derive_seed(seed, cycle, "init"))
+    return network, _train_and_test(run, network, name, seed, cycle, labelled)
+
+
+def _train_and_test(run: _Run, network: LossPredictionModel, name: str, seed: int, cycle: int,
+                    labelled: LabelledSet) -> CycleRecord:
+    task, s, ctx = run.task, run.settings, run.ctx
+    train_set = task.training_data(labelled.labelled_indices)
+    training = train_network(network, train_set, task, s.optimisation, ctx, derive_seed(seed, cycle, "train"),
+                             desc=f"cycle {cycle} epochs")
+    test = measure(network, task, task.test, np.arange(len(task.test)), ctx, batch_size=s.eval_batch_size,
+                   amp=s.amp, needs={"outputs"}, num_workers=s.num_workers)
+    return CycleRecord(strategy=name, seed=seed, cycle=cycle, num_labelled=len(train_set),
+                       metric_name=task.metric_name, test_metric=task.metric(test.outputs, task.test),
+                       test_loss=float(test.true_loss.mean()), training=training)
+
+
+def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPredictionModel, labelled: LabelledSet,
+            record: CycleRecord) -> None:
+    """Score the unlabelled pool, let the strategy choose, label the choice, fill the selection fields."""
+    task, s, ctx = run.task, run.settings, run.ctx
+    strategy = STRATEGIES[name]
+    select_seed = derive_seed(seed, cycle, "select")
+    seed_everything(select_seed)
+    candidates = labelled.unlabelled_indices
+    measured = measure(network, task, task.pool, candidates, ctx, batch_size=s.eval_batch_size, amp=s.amp,
+                       needs=strategy.needs, mc_passes=s.mc_passes, num_workers=s.num_workers,
+                       desc=f"cycle {cycle} scoring")
+    labelled_embeddings = None
+    if "embeddings" in strategy.needs:
+        own = task.labelled_data(labelled.labelled_indices)
+        labelled_embeddings = measure(network, task, own, np.arange(len(own)), ctx, batch_size=s.eval_batch_size,
+                                      amp=s.amp, needs={"embeddings"}, num_workers=s.num_workers).embeddings
+    predicted = measured.predicted_loss.get(name)
+    scores = Scores(num_candidates=candidates.size, predicted_loss=predicted, embeddings=measured.embeddings,
+                    labelled_embeddings=labelled_embeddings, outputs=measured.outputs,
+                    mc_samples=measured.mc_samples)
+    positions = None
+    if ctx.is_main:
+        positions = run_selection(strategy, scores, s.budget, np.random.default_rng(select_seed))
+    positions = np.asarray(ctx.broadcast_object(positions), dtype=np.int64)
+    chosen = candidates[positions]
+    true_loss = measured.true_loss
+    record.selected = chosen.tolist()
+    record.selected_true_loss = float(true_loss[positions].mean()) if positions.size else None
+    record.pool_true_loss = float(true_loss.mean())
+    record.correlation = loss_correlations(predicted, true_loss)
+    record.gamma = gamma_analysis(true_loss, s.gamma_deltas)
+    record.candidates = candidates.tolist()
+    record.predicted_loss = None if predicted is None else predicted.astype(np.float64).tolist()
+    record.true_loss = true_loss.astype(np.float64).tolist()
+    labelled.label(chosen, stage=cycle + 1)
+
+
+def _shared_base(run: _Run, seed: int):
+    """Train (or, resuming, load) the cycle-0 model every strategy of ``seed`` starts from: (state_dict, record)."""
+    directory = run.out_dir / "base" / f"seed_{seed}"
+    if run.resume and (directory / "state.json").is_file():
+        checkpoint = torch.load(directory / "trained_00.pt", map_location="cpu", weights_only=False)
+        return checkpoint["network"], checkpoint["record"]
+    network = _build_network(run, run.settings.strategies, seed, derive_seed(seed, 0, "init"))
+    record = _train_and_test(run, network, "base", seed, 0, LabelledSet(len(run.task.pool)))
+    state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
+    if run.ctx.is_main:
+        atomic_torch_save({"network": state, "record": to_dict(record)}, directory / "trained_00.pt")
+        atomic_write_json(directory / "state.json", {"cycle": 0, "step": "trained"})
+        tqdm.write(f"[base seed {seed}] {record.num_labelled} labelled | test {record.metric_name} "
+                   f"{record.test_metric:.4g} | {record.training.seconds:.1f}s")
+    run.done("base", seed, 0, "trained")
+    return state, to_dict(record)
+
+
+def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int) -> LossPredictionModel:
+    """The task's model, seeded with ``init_seed``, with the loss heads of the strategies ``names``.
+
+    Each head's initial weights depend on ``(seed, strategy)`` only, so a strategy starts the same whatever
+    else the run includes (and can take its slice of the shared base).
+    """
+    s = run.settings
+    torch.manual_seed(init_seed)
+    heads = {n: (STRATEGIES[n].head, STRATEGIES[n].objective) for n in names if STRATEGIES[n].head is not None}
+    network = LossPredictionModel(run.task.build_model(), run.task.taps, margin=s.margin, detach=s.detach,
+                                  heads=heads).to(run.ctx.device)
+    loader = DataLoader(run.task.labelled, batch_size=min(2, len(run.task.labelled)))
+    inputs, _ = to_device(run.task.split_batch(next(iter(loader))), run.ctx.device)
+    network.initialize(inputs, seed=seed)
+    return network
+
+
+def _save(run: _Run, directory: Path, cycle: int, step: str, labelled: LabelledSet, network, record) -> None:
+    """Write a completed step: the model (after training) or the record (after selection), then the state."""
+    if not run.ctx.is_main:
+        return
+    if network is not None:
+        atomic_torch_save({"network": network.state_dict(), "record": to_dict(record)},
+                          directory / f"trained_{cycle:02d}.pt")
+    else:
+        atomic_write_json(directory / f"cycle_{cycle:02d}.json", to_dict(record))
+        tqdm.write(_summary_line(record))
+    atomic_write_json(directory / "state.json", {"cycle": cycle, "step": step, "labelled": labelled.state_dict()})
+
+
+def _restore(run: _Run, name: str, seed: int, directory: Path, labelled: LabelledSet):
+    """``(network, record, first cycle, whether that cycle is already trained)`` from ``state.json``."""
+    path = directory / "state.json"
+    if not (run.resume and path.is_file()):
+        return None, None, 0, False
+    state = read_json(path)
+    labelled.load_state_dict(state["labelled"])
+    cycle = int(state["cycle"])
+    checkpoint = torch.load(directory / f"trained_{cycle:02d}.pt", map_location=run.ctx.device, weights_only=False)
+    network = _build_network(run, [name], seed, derive_seed(seed, cycle, "init"))
+    network.load_state_dict(checkpoint["network"])
+    if state["step"] == "trained":
+        return network, from_dict(CycleRecord, checkpoint["record"]), cycle, True
+    return network, None, cycle + 1, False
+
+
+def _summary_line(r: CycleRecord) -> str:
+    parts = [f"[{r.strategy} seed {r.seed}] cycle {r.cycle}", f"labelled {r.num_labelled}",
+             f"test {r.metric_name} {r.test_metric:.4g}"]
+    if r.selected:
+        parts.append(f"selected loss {r.selected_true_loss:.3g} (pool {r.pool_true_loss:.3g})")
+    if r.correlation is not None:
+        parts.append(f"spearman {r.correlation.spearman:+.2f}")
+    if r.gamma is not None and r.gamma.k is not None:
+        parts.append(f"gamma k={r.gamma.k:.2f} theta={r.gamma.theta:.3g}")
+    return " | ".join(parts)
+
+
+def _run_metadata(task: Task, settings: RunSettings, ctx: DistributedContext) -> dict:
+    import scipy
+
+    return {"settings": dataclasses.asdict(settings), "task": type(task).__qualname__,
+            "metric_name": task.metric_name, "higher_is_better": task.higher_is_better,
+            "sizes": {"labelled": len(task.labelled), "pool": len(task.pool), "test": len(task.test)},
+            "world_size": ctx.world_size, "device": str(ctx.device),
+            "versions": {"python": sys.version.split()[0], "platform": platform.platform(),
+                         "torch": torch.__version__, "numpy": np.__version__, "scipy": scipy.__version__},
+            "command": sys.argv, "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}

@@ -1,0 +1,135 @@
+"""Loss-prediction heads for any backbone: a head takes the list of tapped features, returns (B,) losses.
+
+A tapped feature is a 4-D map (B, C, H, W) or a 2-D vector (B, D).
+:data:`HEADS` holds two kinds:
+
+- ``"gap"`` — global-average-pool every map, keep vectors as they are,
+  concatenate, then a small MLP (:class:`LossRegressor`): Learning Loss's head
+  and the authors' LearningLoss++ head on their one tapped map;
+- ``"conv"`` — a learned strided 3x3 convolution + ReLU on every map before
+  the pooling (maps only), for maps whose spatial layout matters.
+
+Input widths are inferred on the first forward (lazy modules), so a head is
+built without knowing the backbone; :meth:`gammaal.al.LossPredictionModel.initialize`
+does that dry run explicitly. No head uses BatchNorm, so batches of one work.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .registry import Registry
+
+__all__ = ["fc_widths", "LossRegressor", "pool_features", "GapLossHead", "ConvPoolLossHead", "HEADS"]
+
+HEADS = Registry("loss head")
+"""Loss-head classes by name; each is built as ``HEADS[name](num_taps)``."""
+
+
+def fc_widths(channels: int) -> list[int]:
+    """Hidden widths of the authors' FC network generalised to ``channels``.
+
+    The authors use 256 → 128 → 64 → 32 → 16 → 8 → 1: halve from
+    ``channels`` while the width stays >= 8.
+
+    Examples
+    --------
+    >>> fc_widths(256)
+    [128, 64, 32, 16, 8]
+    >>> fc_widths(64)
+    [32, 16, 8]
+    """
+    widths = []
+    width = channels // 2
+    while width >= 8:
+        widths.append(width)
+        width //= 2
+    return widths
+
+
+class LossRegressor(nn.Sequential):
+    """Fully connected loss regressor: Linear-ReLU blocks of ``widths``, then Linear → 1.
+
+    ``in_features=None`` infers the input width on the first call.
+
+    Shapes
+    ------
+    ``(B, in_features) -> (B, 1)``
+    """
+
+    def __init__(self, in_features: int | None, widths: Sequence[int]):
+        layers: list[nn.Module] = []
+        width_in = in_features
+        for width in list(widths) + [1]:
+            layers.append(nn.LazyLinear(width) if width_in is None else nn.Linear(width_in, width))
+            layers.append(nn.ReLU(inplace=True))
+            width_in = width
+        super().__init__(*layers[:-1])
+
+
+def pool_features(features: Sequence[Tensor], names: Sequence[str] | None = None) -> Tensor:
+    """Concatenate tapped features into one (B, D) vector: maps are global-average pooled, vectors kept.
+
+    Raises
+    ------
+    ValueError
+        A feature that is neither (B, D) nor (B, C, H, W), or batch sizes that differ.
+    """
+    names = list(names) if names is not None else [str(k) for k in range(len(features))]
+    pooled = []
+    for name, f in zip(names, features):
+        if f.dim() == 4:
+            pooled.append(f.mean(dim=(2, 3)))
+        elif f.dim() == 2:
+            pooled.append(f)
+        else:
+            raise ValueError(f"taps: {name!r} gave shape {tuple(f.shape)}; expected (B, D) or (B, C, H, W)")
+        if pooled[-1].shape[0] != pooled[0].shape[0]:
+            raise ValueError(f"taps: {name!r} has batch size {f.shape[0]}, the first tap {pooled[0].shape[0]}")
+    return torch.cat(pooled, dim=1)
+
+
+@HEADS.register("gap")
+class GapLossHead(nn.Module):
+    """GAP every map, keep vectors, concatenate, :class:`LossRegressor` with ``widths``.
+
+    Shapes
+    ------
+    ``forward(features: list of (B, C_k, H_k, W_k) or (B, D_k) tensors) -> (B,)``
+    """
+
+    def __init__(self, num_taps: int, widths: Sequence[int] = (64, 16)):
+        super().__init__()
+        self.num_taps = num_taps
+        self.regressor = LossRegressor(None, widths)
+
+    def forward(self, features: Sequence[Tensor], names: Sequence[str] | None = None) -> Tensor:
+        return self.regressor(pool_features(features, names)).squeeze(1)
+
+
+@HEADS.register("conv")
+class ConvPoolLossHead(nn.Module):
+    """Per map: Conv2d(C, ``channels``, 3, stride 2) → ReLU → GAP; concatenate; :class:`LossRegressor`.
+
+    Shapes
+    ------
+    ``forward(features: list of (B, C_k, H_k, W_k) tensors) -> (B,)``
+    """
+
+    def __init__(self, num_taps: int, channels: int = 64, widths: Sequence[int] = (64, 16)):
+        super().__init__()
+        self.convs = nn.ModuleList(nn.LazyConv2d(channels, 3, stride=2, padding=1) for _ in range(num_taps))
+        self.regressor = LossRegressor(None, widths)
+
+    def forward(self, features: Sequence[Tensor], names: Sequence[str] | None = None) -> Tensor:
+        names = list(names) if names is not None else [str(k) for k in range(len(features))]
+        if len(features) != len(self.convs):
+            raise ValueError(f"head 'conv' was built for {len(self.convs)} taps, got {len(features)}")
+        for name, f in zip(names, features):
+            if f.dim() != 4:
+                raise ValueError(f"head 'conv' needs maps (B, C, H, W); tap {name!r} gave {tuple(f.shape)}")
+        maps = [F.relu(conv(f)) for conv, f in zip(self.convs, features)]
+        return self.regressor(pool_features(maps, names)).squeeze(1)

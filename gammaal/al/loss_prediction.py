@@ -1,0 +1,140 @@
+"""Learning Loss / LearningLoss++ for any torch model: tap named submodules, predict each sample's loss.
+
+The wrapper leaves the model's forward untouched; forward hooks
+(:class:`~gammaal.al.taps.FeatureTaps`) capture the tapped outputs, a head
+from :data:`~gammaal.al.heads.HEADS` maps them to one predicted loss per
+sample, and :meth:`LossPredictionModel.ranking_loss` trains it with a pairwise
+objective from :data:`~gammaal.al.objectives.OBJECTIVES` against the true
+per-sample loss. The model and the wrapper train in the user's own loop::
+
+    net = LossPredictionModel(model, taps=["hidden"], objective="llpp")
+    prediction, predicted_loss = net(x)
+    per_sample = ((prediction - y) ** 2).mean(dim=1)
+    loss = per_sample.mean() + net.ranking_loss(predicted_loss, per_sample)
+"""
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from .heads import HEADS, pool_features
+from .objectives import OBJECTIVES
+from .taps import FeatureTaps
+
+__all__ = ["LossPredictionModel"]
+
+
+class LossPredictionModel(nn.Module):
+    """A model plus a loss-prediction head on the outputs of its submodules ``taps``.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Any model; ``model(x)`` is its prediction.
+    taps : sequence of str
+        Names from ``model.named_modules()`` whose outputs feed the head:
+        4-D maps (B, C, H, W) are global-average pooled (or go through the
+        ``"conv"`` head), 2-D vectors (B, D) are used as they are.
+    head : {"gap", "conv"}
+        Loss-head kind (:data:`gammaal.al.heads.HEADS`).
+    objective : {"ll", "llpp"}
+        Ranking objective: ``"ll"`` margin ranking (Learning Loss, paper Eq. 1),
+        ``"llpp"`` KL divergence (LearningLoss++, Eq. 3).
+    margin : float, >= 0
+        ξ of the margin ranking objective.
+    detach : bool
+        Stop the ranking loss's gradients at the taps, so the head never
+        trains the backbone (the LearningLoss++ authors' choice). An attribute:
+        a loop may flip it at any epoch (Yoo & Kweon detach after 60 %).
+    heads : mapping of name -> (head, objective), optional
+        Several named heads instead of one (the engine's shared base model
+        trains one per strategy); ``forward`` then returns a dict of predicted
+        losses. ``{}`` gives no head: the wrapper only exposes the embedding.
+
+    Attributes
+    ----------
+    embedding : Tensor (B, D) or None
+        The pooled, detached tap features of the last forward (core-set's embedding).
+
+    Shapes
+    ------
+    ``forward(x) -> (prediction, predicted_loss (B,))``; with ``heads``:
+    ``(prediction, {name: (B,)})``.
+    """
+
+    def __init__(self, model: nn.Module, taps: Sequence[str], head: str = "gap", objective: str = "llpp",
+                 margin: float = 1.0, detach: bool = True, *, heads: Mapping[str, tuple[str, str]] | None = None):
+        super().__init__()
+        if not isinstance(model, nn.Module):
+            raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not math.isfinite(margin) or margin < 0:
+            raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
+        specs = {"loss": (head, objective)} if heads is None else dict(heads)
+        for name, (kind, objective_name) in specs.items():
+            HEADS[kind], OBJECTIVES[objective_name]  # noqa: B018  (a ValueError names the unknown one)
+        self.model = model
+        self.taps = FeatureTaps(model, taps)
+        self.heads = nn.ModuleDict({name: HEADS[kind](len(self.taps.names)) for name, (kind, _) in specs.items()})
+        self.objectives = {name: objective_name for name, (_, objective_name) in specs.items()}
+        self.single = heads is None
+        self.margin = float(margin)
+        self.detach = bool(detach)
+        self.embedding: Tensor | None = None
+
+    def forward(self, x):
+        self.taps.clear()
+        prediction = self.model(x)
+        features = self.taps.collect()
+        if self.detach:
+            features = [f.detach() for f in features]
+        self.embedding = pool_features([f.detach() for f in features], self.taps.names)
+        predicted = {name: head(features, self.taps.names) for name, head in self.heads.items()}
+        return prediction, (predicted["loss"] if self.single else predicted)
+
+    def ranking_loss(self, predicted_loss, true_loss: Tensor) -> Tensor:
+        """The objective(s) on pairs of the batch (see :mod:`gammaal.al.objectives`), summed over heads.
+
+        Parameters
+        ----------
+        predicted_loss : Tensor (B,), or dict name -> Tensor (B,) with ``heads``
+        true_loss : Tensor (B,)
+            Per-sample task loss, >= 0 for ``"llpp"``; detached here.
+
+        Returns
+        -------
+        Tensor, scalar (float32 also under autocast).
+        """
+        predicted = {"loss": predicted_loss} if self.single else predicted_loss
+        if not isinstance(predicted, Mapping) or set(predicted) != set(self.heads):
+            raise ValueError(f"predicted_loss must come from this model's forward (heads {list(self.heads)})")
+        true_loss = true_loss.detach().float()
+        total = true_loss.new_zeros(())
+        for name, pred in predicted.items():
+            total = total + OBJECTIVES[self.objectives[name]](pred.float(), true_loss, self.margin)
+        return total
+
+    @torch.no_grad()
+    def initialize(self, x, seed: int | None = None) -> None:
+        """Size the lazy head layers with one forward in eval mode (no training statistics change).
+
+        With ``seed``, each head's initial weights depend on ``(seed, head name)``
+        only — not on which other heads exist or what ran before.
+        """
+        was_training = self.training
+        self.eval()
+        try:
+            self.taps.clear()
+            self.model(x)
+            features = self.taps.collect()
+            for name, head in self.heads.items():
+                if seed is not None:
+                    torch.manual_seed(int(np.random.SeedSequence([int(seed), zlib.crc32(name.encode())])
+                                          .generate_state(1)[0]))
+                head(features, self.taps.names)
+        finally:
+            self.train(was_training)

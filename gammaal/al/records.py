@@ -1,0 +1,149 @@
+"""Typed records of a run: what each cycle writes to ``cycle_NN.json`` and what a report reads back.
+
+:func:`to_dict` / :func:`from_dict` convert any of these dataclasses (nested
+ones, lists of them, optionals) to and from JSON-ready dicts, so field names
+live here only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+
+__all__ = ["EpochRecord", "TrainingRecord", "GammaDelta", "GammaAnalysis", "Correlations", "CycleRecord",
+           "to_dict", "from_dict"]
+
+
+@dataclass
+class EpochRecord:
+    """One training epoch: mean total, task and ranking loss over the epoch's batches, learning rate."""
+
+    epoch: int
+    loss: float
+    task_loss: float
+    ranking_loss: float
+    lr: float
+
+
+@dataclass
+class TrainingRecord:
+    """How a cycle's model was trained (``shared_base``: copied from the seed's shared base model)."""
+
+    history: list[EpochRecord]
+    best_epoch: int
+    seconds: float
+    shared_base: bool = False
+
+
+@dataclass
+class GammaDelta:
+    """Near-ties at one margin δ = ``delta_over_mean`` · kθ: P(|X−Y| ≤ δ) fitted and empirical, φ(δ)."""
+
+    delta_over_mean: float
+    delta: float
+    prob_within: float
+    empirical: float
+    phi: float
+
+
+@dataclass
+class GammaAnalysis:
+    """Gamma(k, θ) fitted to per-sample losses (:func:`gammaal.fit_gamma`); unset without 2 distinct positives."""
+
+    n: int
+    n_excluded: int
+    k: float | None = None
+    theta: float | None = None
+    mean: float | None = None
+    loglik: float | None = None
+    ks_statistic: float | None = None
+    ks_pvalue: float | None = None
+    deltas: list[GammaDelta] = field(default_factory=list)
+
+
+@dataclass
+class Correlations:
+    """Predicted vs true per-sample loss."""
+
+    pearson: float
+    spearman: float
+    kendall: float
+
+
+@dataclass
+class CycleRecord:
+    """One cycle of one strategy and seed: the trained model's test result and the selection it made.
+
+    Attributes
+    ----------
+    num_labelled : int
+        Training-set size of this cycle (base set plus acquired pool items).
+    test_metric, test_loss : float
+        The task's metric and the mean per-sample loss on the test set.
+    selected : list of int
+        Pool indices acquired by this cycle's model, most wanted first (empty in the last cycle).
+    selected_true_loss, pool_true_loss : float or None
+        Mean true loss of the selected samples and of all candidates, under the model that selected.
+    correlation : Correlations or None
+        The strategy's predicted loss vs the true loss over the candidates (loss-head strategies).
+    gamma : GammaAnalysis or None
+        The gamma law of the candidates' true losses, with near-tie fractions.
+    candidates, predicted_loss, true_loss : lists aligned with each other
+        Every scored pool index with its predicted (or None) and true loss.
+    """
+
+    strategy: str
+    seed: int
+    cycle: int
+    num_labelled: int
+    metric_name: str
+    test_metric: float | None
+    test_loss: float
+    training: TrainingRecord
+    selected: list[int] = field(default_factory=list)
+    selected_true_loss: float | None = None
+    pool_true_loss: float | None = None
+    correlation: Correlations | None = None
+    gamma: GammaAnalysis | None = None
+    candidates: list[int] = field(default_factory=list)
+    predicted_loss: list[float] | None = None
+    true_loss: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def to_dict(record) -> dict:
+    """A dataclass record as plain, JSON-ready Python (see :func:`gammaal.atomic.to_jsonable` for arrays)."""
+    return dataclasses.asdict(record)
+
+
+def _build(hint, value):
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [h for h in typing.get_args(hint) if h is not type(None)]
+        return _build(options[0], value) if len(options) == 1 else value
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return [_build(item, v) for v in value]
+    if dataclasses.is_dataclass(hint):
+        return from_dict(hint, value)
+    return value
+
+
+def from_dict(cls, data: dict):
+    """Rebuild a record of type ``cls`` from :func:`to_dict`'s output (or the JSON of it).
+
+    Examples
+    --------
+    >>> r = TrainingRecord([EpochRecord(0, 1.0, 0.9, 0.1, 1e-3)], best_epoch=0, seconds=2.0)
+    >>> from_dict(TrainingRecord, to_dict(r)) == r
+    True
+    """
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"{cls.__name__}: unknown fields {sorted(unknown)}")
+    return cls(**{name: _build(hints[name], value) for name, value in data.items()})

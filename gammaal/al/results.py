@@ -1,0 +1,56 @@
+"""Read a run back: :func:`load_results` turns an output directory into typed records."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import read_json
+from .records import CycleRecord, from_dict
+
+__all__ = ["Results", "load_results"]
+
+
+@dataclass
+class Results:
+    """Every cycle record of a run, ``records[strategy][seed]`` a list over cycles."""
+
+    out_dir: Path
+    strategies: list[str]
+    seeds: list[int]
+    cycles: int
+    metric_name: str
+    records: dict[str, dict[int, list[CycleRecord]]]
+
+    def values(self, strategy: str, attribute: str) -> np.ndarray:
+        """``attribute`` of every record of ``strategy`` as a (seeds, cycles + 1) float array (NaN where unset).
+
+        ``attribute`` is a :class:`CycleRecord` field, or ``"spearman"`` /
+        ``"kendall"`` / ``"pearson"`` for the loss correlations.
+        """
+        table = np.full((len(self.seeds), self.cycles + 1), np.nan)
+        for row, seed in enumerate(self.seeds):
+            for record in self.records[strategy][seed]:
+                source = record.correlation if attribute in ("spearman", "kendall", "pearson") else record
+                value = getattr(source, attribute, None) if source is not None else None
+                table[row, record.cycle] = np.nan if value is None else float(value)
+        return table
+
+
+def load_results(out_dir: str | Path) -> Results:
+    """Load ``run.json`` and every ``<strategy>/seed_<s>/cycle_NN.json`` under ``out_dir``."""
+    out_dir = Path(out_dir)
+    meta_path = out_dir / "run.json"
+    if not meta_path.is_file():
+        raise ValueError(f"out_dir: {out_dir} holds no run (no run.json)")
+    meta = read_json(meta_path)
+    settings = meta["settings"]
+    records: dict[str, dict[int, list[CycleRecord]]] = {}
+    for strategy in settings["strategies"]:
+        records[strategy] = {}
+        for seed in settings["seeds"]:
+            paths = sorted((out_dir / strategy / f"seed_{seed}").glob("cycle_*.json"))
+            records[strategy][seed] = [from_dict(CycleRecord, read_json(p)) for p in paths]
+    return Results(out_dir, list(settings["strategies"]), list(settings["seeds"]), int(settings["cycles"]),
+                   meta["metric_name"], records)

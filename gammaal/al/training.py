@@ -1,0 +1,111 @@
+"""Train a :class:`~gammaal.al.LossPredictionModel` on a task's data: Adam, optional plateau schedule, DDP, AMP."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
+
+from .distributed import DistributedContext
+from .loss_prediction import LossPredictionModel
+from .precision import autocast, to_device
+from .records import EpochRecord, TrainingRecord
+from .seeding import seed_everything
+from .task import Task
+
+__all__ = ["Optimisation", "train_network"]
+
+
+@dataclass(frozen=True)
+class Optimisation:
+    """How each cycle trains.
+
+    ``batch_size`` is global (split across ranks). ``plateau_patience=None``
+    keeps the learning rate constant; otherwise ReduceLROnPlateau on the
+    epoch's task loss. ``keep_best`` restores the epoch with the lowest
+    training task loss (the test set stays unseen).
+    """
+
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float = 0.0
+    loss_weight: float = 1.0
+    amp: str = "none"
+    plateau_factor: float = 0.5
+    plateau_patience: int | None = None
+    keep_best: bool = False
+    num_workers: int = 0
+
+
+def _epoch(module: nn.Module, network: LossPredictionModel, task: Task, loader, optimizer, scaler,
+           opt: Optimisation, device: torch.device) -> np.ndarray:
+    """One pass over ``loader``; returns the sample-weighted sums of (total, task, ranking) loss and the count."""
+    network.train()
+    sums = np.zeros(4)
+    for batch in loader:
+        inputs, targets = to_device(task.split_batch(batch), device)
+        with autocast(device, opt.amp):
+            prediction, predicted = module(inputs)
+        # Losses in float32 even under autocast: small per-sample losses lose their ranking in bf16.
+        per_sample = task.loss(prediction, targets).float()
+        task_loss = per_sample.mean()
+        ranking = network.ranking_loss(predicted, per_sample)
+        total = task_loss + opt.loss_weight * ranking
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(total).backward()
+        scaler.step(optimizer)
+        scaler.update()
+        n = per_sample.shape[0]
+        sums += [n * total.item(), n * task_loss.item(), n * ranking.item(), n]
+    return sums
+
+
+def train_network(network: LossPredictionModel, dataset: Dataset, task: Task, opt: Optimisation,
+                  ctx: DistributedContext, seed: int, desc: str = "train") -> TrainingRecord:
+    """Train ``network`` in place on ``dataset`` for ``opt.epochs`` epochs, all randomness from ``seed``.
+
+    Under DDP every rank sees ``len(dataset) / world`` items per epoch and the
+    epoch losses are averaged over ranks, so every rank steps its schedule identically.
+    """
+    seed_everything(seed)
+    started = time.perf_counter()
+    per_rank = max(opt.batch_size // ctx.world_size, 1)
+    sampler = None
+    if ctx.distributed:
+        sampler = torch.utils.data.DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank,
+                                                      shuffle=True, seed=seed % 2**31)
+    loader = DataLoader(dataset, batch_size=per_rank, shuffle=sampler is None, sampler=sampler,
+                        generator=torch.Generator().manual_seed(seed), num_workers=opt.num_workers,
+                        # A last batch of one has no ranking pair (and breaks BatchNorm in training mode).
+                        drop_last=len(dataset) // ctx.world_size >= per_rank, pin_memory=ctx.device.type == "cuda")
+    module: nn.Module = network
+    if ctx.distributed:
+        module = nn.parallel.DistributedDataParallel(
+            network, device_ids=[ctx.device] if ctx.device.type == "cuda" else None)
+    optimizer = torch.optim.Adam(network.parameters(), lr=opt.lr, weight_decay=opt.weight_decay)
+    scheduler = None
+    if opt.plateau_patience is not None:
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=opt.plateau_factor,
+                                                               patience=opt.plateau_patience)
+    scaler = torch.amp.GradScaler(ctx.device.type, enabled=opt.amp == "fp16")
+    history, best_loss, best_state, best_epoch = [], float("inf"), None, opt.epochs - 1
+    for epoch in tqdm(range(opt.epochs), desc=desc, leave=False, disable=not ctx.is_main, unit="epoch"):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        sums = _epoch(module, network, task, loader, optimizer, scaler, opt, ctx.device)
+        total, task_loss, ranking = (ctx.all_mean(s / max(sums[3], 1)) for s in sums[:3])
+        if scheduler is not None:
+            # The task loss drives the schedule: the ranking loss is on another scale and noisy.
+            scheduler.step(task_loss)
+        history.append(EpochRecord(epoch, total, task_loss, ranking, optimizer.param_groups[0]["lr"]))
+        if opt.keep_best and task_loss < best_loss:
+            best_loss, best_epoch = task_loss, epoch
+            best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+    if best_state is not None:
+        network.load_state_dict(best_state)
+    return TrainingRecord(history=history, best_epoch=best_epoch, seconds=time.perf_counter() - started)
