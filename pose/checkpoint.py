@@ -1,13 +1,9 @@
-"""Checkpoint I/O for torch runs: :func:`atomic_torch_save` beside the torch-free atomic writers of
-:mod:`gammaal.atomic` (re-exported here, so pose code has one import for its run files).
+"""Checkpoint I/O for torch runs: :func:`atomic_torch_save` (from :mod:`gammaal.al.checkpoint`) beside the
+torch-free atomic writers of :mod:`gammaal.atomic` (re-exported here, so pose code has one import for its run files).
 """
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
-import torch
-
+from gammaal.al.checkpoint import atomic_torch_save  # noqa: F401  (re-exported)
 from gammaal.atomic import (  # noqa: F401  (re-exported)
     atomic_write_bytes,
     atomic_write_json,
@@ -19,10 +15,3 @@ from gammaal.atomic import (  # noqa: F401  (re-exported)
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_write_json", "atomic_torch_save", "read_json",
            "to_jsonable", "remove_stale_temporaries"]
-
-
-def atomic_torch_save(obj, path: str | Path) -> Path:
-    """``torch.save`` atomically: serialise to memory, then :func:`atomic_write_bytes`."""
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    return atomic_write_bytes(path, buffer.getvalue())

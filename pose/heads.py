@@ -31,6 +31,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from gammaal.al.heads import LossRegressor, fc_widths
+
 from .hourglass import HourglassOutput
 
 __all__ = [
@@ -44,45 +46,6 @@ __all__ = [
 ]
 
 HEAD_KINDS = ("ll", "llpp", "llpp_conv")
-
-
-def fc_widths(channels: int) -> list[int]:
-    """Hidden widths of the authors' FC network generalised to ``channels``.
-
-    The authors use 256 → 128 → 64 → 32 → 16 → 8 → 1: halve from
-    ``channels`` while the width stays >= 8.
-
-    Examples
-    --------
-    >>> fc_widths(256)
-    [128, 64, 32, 16, 8]
-    >>> fc_widths(64)
-    [32, 16, 8]
-    """
-    widths = []
-    width = channels // 2
-    while width >= 8:
-        widths.append(width)
-        width //= 2
-    return widths
-
-
-class LossRegressor(nn.Sequential):
-    """The authors' fully connected loss regressor: Linear-ReLU blocks, then Linear → 1.
-
-    Shapes
-    ------
-    ``(B, in_features) -> (B, 1)``
-    """
-
-    def __init__(self, in_features: int, widths: Sequence[int]):
-        layers: list[nn.Module] = []
-        width_in = in_features
-        for width in widths:
-            layers += [nn.Linear(width_in, width), nn.ReLU(inplace=True)]
-            width_in = width
-        layers.append(nn.Linear(width_in, 1))
-        super().__init__(*layers)
 
 
 def _check_maps(features: Sequence[Tensor], count: int, channels: int, sizes: Sequence[int] | None = None) -> None:

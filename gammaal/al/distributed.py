@@ -30,7 +30,10 @@ def resolve_device(spec: str, local_rank: int = 0, argument: str = "device") -> 
         if not torch.cuda.is_available():
             raise ValueError(f"{argument}: cuda requested but torch.cuda.is_available() is False")
         return torch.device("cuda", local_rank % max(torch.cuda.device_count(), 1))
-    device = torch.device(spec)
+    try:
+        device = torch.device(spec)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"{argument}: must be auto, cpu, cuda, cuda:N or another torch device, got {spec!r}") from exc
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"{argument}: {spec} requested but torch.cuda.is_available() is False")
     return device

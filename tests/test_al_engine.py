@@ -1,0 +1,269 @@
+"""The gammaal.al engine on a toy regressor: valid selections, records checked against independent
+recomputation, kill-and-resume after every step, repeatability, every strategy, plug-in strategies, errors."""
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+
+import gammaal.al as al
+from gammaal.al.records import CycleRecord, to_dict
+from gammaal.al.strategies import STRATEGIES, Scores, Strategy, register_strategy
+
+ALL = ["random", "coreset", "ll", "llpp"]
+SETTINGS = dict(cycles=2, budget=4, epochs=3, batch_size=8, lr=1e-2, device="cpu", threads=1)
+
+
+def build_model():
+    return nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Dropout(0.2), nn.Linear(8, 1))
+
+
+def toy_task():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(60, 3, generator=g) * 2 - 1
+    y = x.sum(dim=1, keepdim=True) + (0.05 + x[:, :1].abs()) * torch.randn(60, 1, generator=g)
+    return al.RegressionTask(build_model, ["3"], TensorDataset(x[:8], y[:8]), TensorDataset(x[8:44], y[8:44]),
+                             TensorDataset(x[44:], y[44:]))
+
+
+def comparable(record: CycleRecord) -> dict:
+    d = to_dict(record)
+    d.pop("seconds")
+    d["training"].pop("seconds")
+    return d
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("al") / "run"
+    return al.run(toy_task(), out, ALL, seeds=2, **SETTINGS)
+
+
+def test_selections_are_valid_and_records_complete(full_run):
+    assert full_run.strategies == ALL and full_run.seeds == [0, 1] and full_run.metric_name == "RMSE"
+    for strategy in ALL:
+        for seed in (0, 1):
+            records = full_run.records[strategy][seed]
+            assert [r.cycle for r in records] == [0, 1, 2]
+            assert [r.num_labelled for r in records] == [8, 12, 16]
+            chosen = [i for r in records for i in r.selected]
+            assert len(chosen) == 8 and len(set(chosen)) == 8 and all(0 <= i < 36 for i in chosen)
+            for r in records[:2]:
+                assert len(r.selected) == 4
+                assert set(r.selected) <= set(r.candidates)
+                assert len(r.candidates) == 36 - 4 * r.cycle and len(r.true_loss) == len(r.candidates)
+                assert r.gamma is not None and r.gamma.n + r.gamma.n_excluded == len(r.candidates)
+                if r.gamma.k is not None:
+                    assert [d.delta_over_mean for d in r.gamma.deltas] == [0.05, 0.1, 0.25, 0.5]
+                has_head = strategy in ("ll", "llpp")
+                assert (r.predicted_loss is not None) == has_head == (r.correlation is not None)
+            assert records[2].selected == [] and records[2].gamma is None
+            assert records[0].training.shared_base
+            assert (full_run.out_dir / strategy / f"seed_{seed}" / "trained_02.pt").is_file()
+
+
+def test_cycle_zero_starts_from_the_shared_base(full_run):
+    for seed in (0, 1):
+        metrics = {full_run.records[s][seed][0].test_metric for s in ALL}
+        assert len(metrics) == 1  # one base model per seed
+    assert full_run.records["random"][0][0].test_metric != full_run.records["random"][1][0].test_metric
+
+
+def _load(out_dir, strategy, seed, cycle):
+    net = al.LossPredictionModel(build_model(), ["3"], heads={s: ("gap", s) for s in [strategy]
+                                                             if STRATEGIES[s].head})
+    checkpoint = torch.load(out_dir / strategy / f"seed_{seed}" / f"trained_{cycle:02d}.pt", weights_only=False)
+    net.load_state_dict(checkpoint["network"])
+    return net.eval()
+
+
+def test_records_agree_with_an_independent_recomputation(full_run):
+    task = toy_task()
+    x_pool, y_pool = task.pool.tensors
+    x_test, y_test = task.test.tensors
+    for strategy in ALL:
+        r = full_run.records[strategy][0][1]
+        net = _load(full_run.out_dir, strategy, 0, 1)
+        with torch.no_grad():
+            model = net.model
+            rmse = float(torch.sqrt(((model(x_test) - y_test) ** 2).mean()))
+            candidates = torch.tensor(r.candidates)
+            true = ((model(x_pool[candidates]) - y_pool[candidates]) ** 2).mean(dim=1).numpy()
+        assert r.test_metric == pytest.approx(rmse, rel=1e-5)
+        np.testing.assert_allclose(r.true_loss, true, rtol=1e-5, atol=1e-7)
+        positions = [r.candidates.index(i) for i in r.selected]
+        assert r.selected_true_loss == pytest.approx(true[positions].mean(), rel=1e-5)
+        if strategy in ("ll", "llpp"):
+            order = np.argsort(-np.asarray(r.predicted_loss), kind="stable")[:4]
+            assert [r.candidates[p] for p in order] == r.selected
+
+
+def test_coreset_picks_the_k_center_greedy_points_of_the_tap_embedding(full_run):
+    task = toy_task()
+    r = full_run.records["coreset"][0][1]
+    net = _load(full_run.out_dir, "coreset", 0, 1)
+    seen = np.asarray(full_run.records["coreset"][0][0].selected)
+    with torch.no_grad():
+        embed = net.model[:4]  # up to and including the tapped ReLU "3"
+        pool = embed(task.pool.tensors[0]).double().numpy()
+        labelled = np.concatenate([embed(task.labelled.tensors[0]).double().numpy(), pool[seen]])
+    candidates = pool[r.candidates]
+    dist = np.min(((candidates[:, None] - labelled[None]) ** 2).sum(-1), axis=1)
+    picks = []
+    for _ in range(4):  # brute force: recompute every distance each step
+        masked = dist.copy()
+        masked[picks] = -1
+        picks.append(int(np.argmax(masked)))
+        dist = np.minimum(dist, ((candidates - candidates[picks[-1]]) ** 2).sum(-1))
+    assert [r.candidates[p] for p in picks] == r.selected
+
+
+def test_two_runs_are_identical(full_run, tmp_path):
+    again = al.run(toy_task(), tmp_path / "again", ALL, seeds=2, **SETTINGS)
+    for strategy in ALL:
+        for seed in (0, 1):
+            assert [comparable(r) for r in again.records[strategy][seed]] == \
+                [comparable(r) for r in full_run.records[strategy][seed]]
+
+
+class Killed(Exception):
+    """Stands in for SIGKILL: raised from the step hook, after the step's files are complete."""
+
+
+def test_killed_after_every_step_and_resumed_gives_the_same_run(tmp_path):
+    strategies = ["coreset", "llpp"]
+    reference = al.run(toy_task(), tmp_path / "reference", strategies, seeds=1, **SETTINGS)
+    out = tmp_path / "killed"
+    steps = []
+
+    def die(strategy, seed, cycle, step):
+        steps.append((strategy, cycle, step))
+        raise Killed
+
+    for attempt in range(40):
+        try:
+            result = al.run(toy_task(), out, strategies, seeds=1, resume=attempt > 0, hook=die, **SETTINGS)
+            break
+        except Killed:
+            continue
+    else:
+        pytest.fail("the run never finished")
+    # One step per attempt: base, then (trained, selected) x 2 and (trained, finished) per strategy.
+    assert steps[0] == ("base", 0, "trained") and len(steps) == 1 + 2 * 6 and len(set(steps)) == len(steps)
+    for strategy in strategies:
+        assert [comparable(r) for r in result.records[strategy][0]] == \
+            [comparable(r) for r in reference.records[strategy][0]]
+
+
+def test_finetune_and_unshared_runs_are_valid(tmp_path):
+    result = al.run(toy_task(), tmp_path / "ft", ["random", "ll"], seeds=1, init="finetune", share_base=False,
+                    keep_best=True, plateau_patience=1, **SETTINGS)
+    for strategy in ("random", "ll"):
+        records = result.records[strategy][0]
+        assert not records[0].training.shared_base
+        assert len({i for r in records for i in r.selected}) == 8
+        assert all(0 <= r.training.best_epoch < 3 for r in records)
+
+
+SEEN = {}
+
+
+@register_strategy
+class LargestOutput(Strategy):
+    """A plug-in strategy for the test: the largest predicted y, recording what scoring gave it."""
+
+    name = "test_largest_output"
+    label = "largest output"
+    needs = frozenset({"outputs", "mc_samples"})
+
+    def select(self, scores: Scores, budget, rng):
+        SEEN["outputs"], SEEN["mc"] = scores.outputs.shape, scores.mc_samples.shape
+        SEEN["spread"] = float(scores.mc_samples.std(axis=0).mean())
+        return np.argsort(-scores.outputs[:, 0], kind="stable")[:budget]
+
+
+def test_a_registered_strategy_runs_without_engine_changes(tmp_path):
+    result = al.run(toy_task(), tmp_path / "plugin", ["test_largest_output"], seeds=1, mc_passes=3, **SETTINGS)
+    r = result.records["test_largest_output"][0][0]
+    assert SEEN["outputs"] == (32, 1) and SEEN["mc"] == (3, 32, 1)  # the last call: cycle 1
+    assert SEEN["spread"] > 0  # dropout was on for the MC passes
+    net = _load(result.out_dir, "test_largest_output", 0, 0)
+    with torch.no_grad():
+        out = net.model(toy_task().pool.tensors[0][r.candidates])[:, 0].numpy()
+    assert r.selected == [r.candidates[p] for p in np.argsort(-out, kind="stable")[:4]]
+
+
+def test_a_strategy_returning_duplicates_is_caught():
+    class Broken(Strategy):
+        name, label = "broken", "broken"
+
+        def select(self, scores, budget, rng):
+            return np.zeros(budget, dtype=int)
+
+    with pytest.raises(ValueError, match="not 2 distinct positions"):
+        al.strategies.run_selection(Broken(), Scores(num_candidates=5), 2, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="needs unknown scores"):
+        register_strategy(type("Odd", (Strategy,), {"name": "odd", "label": "odd", "needs": frozenset({"vibes"})}))
+
+
+BAD = [
+    (dict(strategies=["random", "entropy"]), "strategies[1]"),
+    (dict(budget=20), "budget"),
+    (dict(epochs=-1), "epochs"),
+    (dict(lr=0.0), "lr"),
+    (dict(amp="fp8"), "amp"),
+    (dict(seeds=0), "seeds"),
+    (dict(init="warm"), "init"),
+    (dict(share_base=True, detach=False), "share_base"),
+    (dict(gamma_deltas=[0.1, -1]), "gamma_deltas"),
+    (dict(epoch=3), "epoch"),
+    (dict(device="tpu"), "device"),
+]
+
+
+@pytest.mark.parametrize("change,field", BAD, ids=[f for _, f in BAD])
+def test_bad_settings_fail_before_training_naming_the_argument(tmp_path, change, field):
+    kwargs = dict(SETTINGS, seeds=1, strategies=["random"])
+    kwargs.update(change)
+    with pytest.raises(ValueError) as info:
+        al.run(toy_task(), tmp_path / "out", **kwargs)
+    assert str(info.value).startswith(field)
+    assert not (tmp_path / "out").exists()
+
+
+def test_existing_run_needs_resume_with_the_same_settings(full_run):
+    with pytest.raises(ValueError, match="^out_dir"):
+        al.run(toy_task(), full_run.out_dir, ALL, seeds=2, **SETTINGS)
+    with pytest.raises(ValueError, match="^resume"):
+        al.run(toy_task(), full_run.out_dir, ALL, seeds=2, resume=True, **dict(SETTINGS, epochs=4))
+    finished = al.run(toy_task(), full_run.out_dir, ALL, seeds=2, resume=True, **SETTINGS)  # a no-op
+    assert [comparable(r) for r in finished.records["llpp"][1]] == \
+        [comparable(r) for r in full_run.records["llpp"][1]]
+
+
+def test_regression_task_checks_its_inputs():
+    with pytest.raises(ValueError, match="taps"):
+        al.RegressionTask(build_model, [], *toy_task().pool.tensors and [toy_task().labelled] * 3)
+    with pytest.raises(ValueError, match="pool is empty"):
+        al.RegressionTask(build_model, ["3"], toy_task().labelled, TensorDataset(torch.zeros(0, 3)), toy_task().test)
+
+
+def test_labelled_set_round_trip_and_guards():
+    s = al.LabelledSet(6, [0, 2])
+    s.label([5, 1], stage=1)
+    assert s.acquired_at.tolist() == [0, 1, 0, -1, -1, 1]
+    t = al.LabelledSet(6)
+    t.load_state_dict(s.state_dict())
+    assert t.unlabelled_indices.tolist() == [3, 4]
+    with pytest.raises(ValueError, match="already labelled"):
+        s.label([2], stage=2)
+    with pytest.raises(ValueError, match="out of range"):
+        s.label([6], stage=2)
+
+
+def test_records_round_trip_through_json(full_run):
+    r = full_run.records["llpp"][0][0]
+    assert al.records.from_dict(CycleRecord, to_dict(r)) == r
+    assert dataclasses.is_dataclass(r.gamma) and dataclasses.is_dataclass(r.correlation)
