@@ -67,6 +67,12 @@ class _Run:
     ctx: DistributedContext
     resume: bool
     hook: StepHook | None
+    progress: bool = True
+
+    @property
+    def talks(self) -> bool:
+        """Whether this process shows progress."""
+        return self.progress and self.ctx.is_main
 
     def done(self, strategy: str, seed: int, cycle: int, step: str) -> None:
         self.ctx.barrier()
@@ -77,7 +83,7 @@ class _Run:
 def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", "coreset", "ll", "llpp"), *,
         cycles: int, budget: int, seeds: int | Sequence[int] = 1, epochs: int, batch_size: int, lr: float,
         device: str = "auto", resume: bool = False, hook: StepHook | None = None,
-        ctx: DistributedContext | None = None, **options) -> Results:
+        ctx: DistributedContext | None = None, progress: bool = True, **options) -> Results:
     """Run active learning for every seed and strategy on ``task``, writing into ``out_dir``.
 
     Parameters
@@ -100,6 +106,8 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
         ``hook(strategy, seed, cycle, step)`` after each completed step.
     ctx : DistributedContext, optional
         Default: :func:`gammaal.al.distributed.init_distributed` (torchrun-aware).
+    progress : bool
+        Progress bars and a line per cycle (on rank 0).
     **options
         Further :class:`gammaal.al.RunSettings` fields (``amp``, ``weight_decay``,
         ``share_base``, ``init``, ``detach``, ``margin``, ``loss_weight``, ...).
@@ -134,9 +142,10 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
             remove_stale_temporaries(out_dir)
             if not meta_path.is_file():
                 atomic_write_json(meta_path, _run_metadata(task, settings, ctx))
-            tqdm.write(f"gammaal.al run -> {out_dir} on {ctx.device} x{ctx.world_size}; {task.metric_name}; "
-                       f"seeds {list(settings.seeds)}; strategies {list(settings.strategies)}")
-        state = _Run(task, settings, out_dir, ctx, resume, hook)
+            if progress:
+                tqdm.write(f"gammaal.al run -> {out_dir} on {ctx.device} x{ctx.world_size}; {task.metric_name}; "
+                           f"seeds {list(settings.seeds)}; strategies {list(settings.strategies)}")
+        state = _Run(task, settings, out_dir, ctx, resume, hook, progress)
         ctx.barrier()
         for seed in settings.seeds:
             base = _shared_base(state, seed) if settings.share_base else None
@@ -157,7 +166,7 @@ def _run_strategy(run: _Run, name: str, seed: int, base) -> None:
     if start > s.cycles:
         return
     for cycle in tqdm(range(start, s.cycles + 1), desc=f"{name} seed {seed}", unit="cycle", initial=start,
-                      total=s.cycles + 1, disable=not run.ctx.is_main):
+                      total=s.cycles + 1, disable=not run.talks):
         started = time.perf_counter()
         if not trained:
             network, record = _train_cycle(run, name, seed, cycle, labelled, network, base)
@@ -192,7 +201,7 @@ def _train_and_test(run: _Run, network: LossPredictionModel, name: str, seed: in
     task, s, ctx = run.task, run.settings, run.ctx
     train_set = task.training_data(labelled.labelled_indices)
     training = train_network(network, train_set, task, s.optimisation, ctx, derive_seed(seed, cycle, "train"),
-                             desc=f"cycle {cycle} epochs")
+                             desc=f"cycle {cycle} epochs", progress=run.talks)
     test = measure(network, task, task.test, np.arange(len(task.test)), ctx, batch_size=s.eval_batch_size,
                    amp=s.amp, needs={"outputs"}, num_workers=s.num_workers)
     return CycleRecord(strategy=name, seed=seed, cycle=cycle, num_labelled=len(train_set),
@@ -210,7 +219,7 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
     candidates = labelled.unlabelled_indices
     measured = measure(network, task, task.pool, candidates, ctx, batch_size=s.eval_batch_size, amp=s.amp,
                        needs=strategy.needs, mc_passes=s.mc_passes, num_workers=s.num_workers,
-                       desc=f"cycle {cycle} scoring")
+                       desc=f"cycle {cycle} scoring" if run.talks else None)
     labelled_embeddings = None
     if "embeddings" in strategy.needs:
         own = task.labelled_data(labelled.labelled_indices)
@@ -249,6 +258,7 @@ def _shared_base(run: _Run, seed: int):
     if run.ctx.is_main:
         atomic_torch_save({"network": state, "record": to_dict(record)}, directory / "trained_00.pt")
         atomic_write_json(directory / "state.json", {"cycle": 0, "step": "trained"})
+    if run.talks:
         tqdm.write(f"[base seed {seed}] {record.num_labelled} labelled | test {record.metric_name} "
                    f"{record.test_metric:.4g} | {record.training.seconds:.1f}s")
     run.done("base", seed, 0, "trained")
@@ -281,7 +291,8 @@ def _save(run: _Run, directory: Path, cycle: int, step: str, labelled: LabelledS
                           directory / f"trained_{cycle:02d}.pt")
     else:
         atomic_write_json(directory / f"cycle_{cycle:02d}.json", to_dict(record))
-        tqdm.write(_summary_line(record))
+        if run.talks:
+            tqdm.write(_summary_line(record))
     atomic_write_json(directory / "state.json", {"cycle": cycle, "step": step, "labelled": labelled.state_dict()})
 
 

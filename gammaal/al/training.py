@@ -66,7 +66,7 @@ def _epoch(module: nn.Module, network: LossPredictionModel, task: Task, loader, 
 
 
 def train_network(network: LossPredictionModel, dataset: Dataset, task: Task, opt: Optimisation,
-                  ctx: DistributedContext, seed: int, desc: str = "train") -> TrainingRecord:
+                  ctx: DistributedContext, seed: int, desc: str = "train", progress: bool = True) -> TrainingRecord:
     """Train ``network`` in place on ``dataset`` for ``opt.epochs`` epochs, all randomness from ``seed``.
 
     Under DDP every rank sees ``len(dataset) / world`` items per epoch and the
@@ -94,7 +94,8 @@ def train_network(network: LossPredictionModel, dataset: Dataset, task: Task, op
                                                                patience=opt.plateau_patience)
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=opt.amp == "fp16")
     history, best_loss, best_state, best_epoch = [], float("inf"), None, opt.epochs - 1
-    for epoch in tqdm(range(opt.epochs), desc=desc, leave=False, disable=not ctx.is_main, unit="epoch"):
+    for epoch in tqdm(range(opt.epochs), desc=desc, leave=False, disable=not (progress and ctx.is_main),
+                       unit="epoch"):
         if sampler is not None:
             sampler.set_epoch(epoch)
         sums = _epoch(module, network, task, loader, optimizer, scaler, opt, ctx.device)
