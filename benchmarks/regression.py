@@ -25,6 +25,7 @@ engine's run directories go to ``--out/regression_runs`` and a rerun resumes the
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 import time
@@ -60,9 +61,9 @@ class Protocol:
     width: int = 64
 
 
-FULL = {"diabetes": Protocol(test=142, labelled=30, pool=270, cycles=4, budget=20, epochs=40),
+FULL = {"diabetes": Protocol(test=142, labelled=30, pool=270, cycles=4, budget=20, epochs=40, lr=1e-3, width=32),
         "heteroscedastic": Protocol(test=300, labelled=40, pool=660, cycles=4, budget=40, epochs=30)}
-QUICK = {name: Protocol(p.test, p.labelled, p.pool, cycles=2, budget=p.budget, epochs=2) for name, p in FULL.items()}
+QUICK = {name: dataclasses.replace(p, cycles=2, epochs=2) for name, p in FULL.items()}
 
 
 def diabetes(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, p in protocols.items():
         values = run_task(name, p, seeds, runs, progress=not args.no_progress)
         summary = summarise(values)
-        report[name] = {"protocol": p.__dict__, "seeds": seeds, "summary": summary,
+        report[name] = {"protocol": dataclasses.asdict(p), "seeds": seeds, "summary": summary,
                         "per_seed": {s: {q: v.tolist() for q, v in qs.items()} for s, qs in values.items()}}
         sections.append(markdown(name, p, seeds, summary))
         print(sections[-1], flush=True)
