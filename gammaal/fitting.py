@@ -144,30 +144,55 @@ def empirical_pair_fraction(losses, delta):
     Parameters
     ----------
     losses : array_like
-        Any shape (flattened).
+        Finite real numbers, any shape (flattened).
     delta : float or array_like
-        Margin(s) δ.
+        Margin(s) δ, like :func:`gammaal.prob_within`: δ < 0 gives 0, δ = +inf
+        gives 1, NaN gives NaN.  An array gives an array of the same shape.
 
     Returns
     -------
     float or ndarray
-        NaN when there are fewer than two losses.
+        In [0, 1]; NaN when there are fewer than two losses.
+
+    Raises
+    ------
+    TypeError
+        Non-real losses or δ (strings, complex, None).
+    ValueError
+        NaN or inf among the losses.
 
     Examples
     --------
     >>> round(empirical_pair_fraction([0.0, 0.1, 0.5], 0.2), 12)
     0.333333333333
+    >>> empirical_pair_fraction([0.0, 0.1, 0.5], [-1.0, 1.0])
+    array([0., 1.])
     """
-    x = np.sort(np.asarray(losses, dtype=np.float64).ravel())
-    deltas = np.asarray(delta, dtype=np.float64)
-    out = np.array([_pair_fraction_sorted(x, d) for d in deltas.ravel()]).reshape(deltas.shape)
+    x = np.sort(_real_array(losses, "losses").ravel())
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"losses must be finite, found {np.count_nonzero(~np.isfinite(x))} NaN/inf value(s)")
+    deltas = _real_array(delta, "delta")
+    out = np.array([_pair_fraction_sorted(x, d) for d in deltas.ravel()], dtype=np.float64).reshape(deltas.shape)
     return float(out) if deltas.ndim == 0 else out
+
+
+def _real_array(value, name):
+    if value is None or isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be real numbers, got {value!r}")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64)
 
 
 def _pair_fraction_sorted(x, delta):
     n = x.size
-    if n < 2:
-        return float("nan")
+    if n < 2 or math.isnan(delta):
+        return math.nan
+    if delta < 0:
+        return 0.0
+    if delta == math.inf:
+        return 1.0
     index = np.arange(n)
     upper = np.searchsorted(x, x + delta, side="right")
     # ``x_i + δ`` is rounded, so the search can miss by a few values at the boundary;

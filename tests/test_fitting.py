@@ -53,3 +53,45 @@ def test_type_errors():
         gammaal.fit_gamma(None)
     with pytest.raises(TypeError):
         gammaal.fit_gamma(["a", "b"])
+
+
+# --- empirical_pair_fraction: a probability, with prob_within's conventions -------------------------
+
+def _brute_pair_fraction(x, delta):
+    x = np.asarray(x, dtype=float)
+    iu = np.triu_indices(x.size, 1)
+    return float(np.mean(np.abs(x[:, None] - x[None, :])[iu] <= delta))
+
+
+@pytest.mark.parametrize("delta", [-1e-300, -0.2, -np.inf])
+def test_pair_fraction_of_negative_margin_is_zero(delta):
+    x = [0.3, 0.1, 0.2, 0.2]
+    assert gammaal.empirical_pair_fraction(x, delta) == 0.0
+    assert gammaal.prob_within(delta, 4, 0.066) == 0.0  # the same convention as the law
+
+
+def test_pair_fraction_special_margins_follow_prob_within():
+    x = np.random.default_rng(0).gamma(2, 1.0, 50)
+    assert np.isnan(gammaal.empirical_pair_fraction(x, np.nan))
+    assert gammaal.empirical_pair_fraction(x, np.inf) == 1.0
+    assert gammaal.empirical_pair_fraction(x, 0.0) == _brute_pair_fraction(x, 0.0)
+
+
+def test_pair_fraction_broadcasts_over_a_grid_of_margins():
+    x = np.round(np.random.default_rng(1).gamma(2, 0.1, 200), 2)   # ties
+    deltas = np.array([[-0.5, 0.0, 0.01], [0.05, np.inf, np.nan]])
+    out = gammaal.empirical_pair_fraction(x, deltas)
+    assert out.shape == deltas.shape
+    expected = [[0.0, _brute_pair_fraction(x, 0.0), _brute_pair_fraction(x, 0.01)],
+                [_brute_pair_fraction(x, 0.05), 1.0, np.nan]]
+    np.testing.assert_array_equal(out, expected)
+    finite = out[np.isfinite(out)]
+    assert np.all((finite >= 0) & (finite <= 1))
+
+
+@pytest.mark.parametrize("losses,error,match", [
+    ([1.0, np.nan, 2.0], ValueError, "NaN"), ([1.0, np.inf], ValueError, "finite"),
+    (["a", "b"], TypeError, "real"), ([1 + 2j, 3.0], TypeError, "real"), (None, TypeError, "real")])
+def test_pair_fraction_rejects_bad_losses(losses, error, match):
+    with pytest.raises(error, match=match):
+        gammaal.empirical_pair_fraction(losses, 0.1)
