@@ -685,8 +685,8 @@ def reproduce(out="results", quick=False, losses=None, seed=0, figures=True, pro
         t2 = table2(mc_samples=mc_samples, seed=seed, paper_theta_value=t1["paper_theta"])
         bar.update()
         bar.set_postfix_str(steps[2])
-        fit_real = core.fit_gamma(loss_values)
-        fit_int = core.fit_gamma(loss_values, integer_shape=True)
+        fit_real = core.fit_gamma(loss_values, ks=True)
+        fit_int = core.fit_gamma(loss_values, integer_shape=True, ks=True)
         bar.update()
 
         h1, b1 = _table1_cells(t1)
