@@ -51,6 +51,9 @@ def test_fit_errors(tmp_path, capsys):
     bad.write_text("a,b\n1,2\n3,4\n")
     assert cli.main(["fit", str(bad)]) == 2
     assert "--column" in capsys.readouterr().err
+    assert cli.main(["fit", str(bad), "--column", "b"]) == 0          # by header name ...
+    assert "n = 2" in capsys.readouterr().out
+    assert cli.main(["fit", str(bad), "--column", "1"]) == 0          # ... or by 1-based number
     neg = tmp_path / "neg.txt"
     neg.write_text("1.0\n-2.0\n")
     assert cli.main(["fit", str(neg)]) == 2

@@ -98,34 +98,6 @@ def test_solve_theta_for_expected_target_round_trips():
     assert gammaal.expected_target(0.3, 4, theta) == pytest.approx(0.25, abs=1e-12)
 
 
-@pytest.mark.parametrize("suffix", [".npy", ".csv", ".txt"])
-def test_load_losses_formats(tmp_path, suffix):
-    values = np.random.default_rng(1).gamma(4, 0.066, 50)
-    path = tmp_path / f"losses{suffix}"
-    if suffix == ".npy":
-        np.save(path, values)
-    elif suffix == ".csv":
-        path.write_text("index,loss\n" + "".join(f"{i},{float(v)!r}\n" for i, v in enumerate(values)))
-    else:
-        path.write_text("\n".join(repr(float(v)) for v in values) + "\n\n")
-    np.testing.assert_array_equal(paper.load_losses(path), values)
-
-
-@pytest.mark.parametrize("name, content, message", [
-    ("zero.txt", "0.1\n0.0\n0.2\n", "finite and > 0"),
-    ("unnamed.csv", "a,b\n1,2\n", "no column named 'loss'"),
-    ("two.txt", "1 2\n3 4\n", "several columns"),
-    ("one.txt", "0.3\n", "at least 2"),
-])
-def test_load_losses_errors(tmp_path, name, content, message):
-    path = tmp_path / name
-    path.write_text(content)
-    with pytest.raises(ValueError, match=message):
-        paper.load_losses(path)
-    with pytest.raises(ValueError, match="must end in"):
-        paper.load_losses(tmp_path / "losses.json")
-
-
 def test_user_losses_drive_figure3(tmp_path):
     losses = np.random.default_rng(2).gamma(2.0, 0.1, 3000)
     path = tmp_path / "mine.npy"
@@ -142,8 +114,12 @@ def test_user_losses_drive_figure3(tmp_path):
 
 
 def test_main_reports_bad_input(tmp_path, capsys):
-    assert paper.main(["--out", str(tmp_path), "--losses", str(tmp_path / "x.json"), "--no-progress"]) == 1
-    assert "error" in capsys.readouterr().err
+    # the same exit status as `gammaal fit` (0 ok, 2 bad input or usage); the file rules are in test_lossfile
+    assert paper.main(["--out", str(tmp_path), "--losses", str(tmp_path / "x.json"), "--no-progress"]) == 2
+    assert "unsupported file type '.json'" in capsys.readouterr().err
+    assert paper.main(["--seed", "not-a-number"]) == 2
+    assert "invalid int value" in capsys.readouterr().err
+    assert paper.main(["--help"]) == 0 and "Exit status: 0 on success, 2" in capsys.readouterr().out
 
 
 def test_figures_need_matplotlib_with_a_clear_message(monkeypatch):
