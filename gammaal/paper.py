@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
 import sys
@@ -33,6 +34,7 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
+from .atomic import atomic_write_bytes, atomic_write_text
 from .lossfile import checked_losses, read_losses
 
 __all__ = [
@@ -438,19 +440,20 @@ def _markdown_table(header, body):
 
 def _write_csv(path, rows):
     keys = list(rows[0].keys())
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=keys)
-        writer.writeheader()
-        for r in rows:
-            # repr keeps all 17 significant digits of a float; None -> empty.
-            writer.writerow({key: ("" if r[key] is None else
-                                   repr(r[key]) if isinstance(r[key], float) else r[key])
-                             for key in keys})
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=keys)
+    writer.writeheader()
+    for r in rows:
+        # repr keeps all 17 significant digits of a float; None -> empty.
+        writer.writerow({key: ("" if r[key] is None else
+                               repr(r[key]) if isinstance(r[key], float) else r[key])
+                         for key in keys})
+    atomic_write_text(path, buffer.getvalue())
 
 
 def _write_markdown(path, title, header, body, notes):
     text = f"### {title}\n\n{_markdown_table(header, body)}\n\n" + "\n".join(f"- {n}" for n in notes)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    atomic_write_text(path, text + "\n")
 
 
 # ---------------------------------------------------------------------------
@@ -475,6 +478,13 @@ def _new_figure(width=6.4, height=4.2):
     # backend alone, so calling this from a notebook changes nothing there.
     fig = Figure(figsize=(width, height), dpi=120, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def _save_figure(fig, path):
+    """Render to memory, then write atomically: a killed run never leaves half a PNG."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def figure3(losses, path, fits, label="losses"):
@@ -506,8 +516,7 @@ def figure3(losses, path, fits, label="losses"):
     ax.set_ylabel("density")
     ax.set_title("Loss histogram and maximum-likelihood gamma fit (paper Fig. 3)")
     ax.legend(fontsize=8)
-    fig.savefig(path)
-    return Path(path)
+    return _save_figure(fig, path)
 
 
 def _curves_with_paper_points(path, func, delta, shapes, theta, points, point_label, ylabel, title, ymax):
@@ -522,8 +531,7 @@ def _curves_with_paper_points(path, func, delta, shapes, theta, points, point_la
     ax.set_title(title)
     ax.set_ylim(0, ymax)
     ax.legend(fontsize=8)
-    fig.savefig(path)
-    return Path(path)
+    return _save_figure(fig, path)
 
 
 def figure_prob_within(path, theta=PAPER_THETA, shapes=FIGURE_SHAPES):
@@ -650,7 +658,7 @@ def reproduce(out="results", quick=False, losses=None, seed=0, figures=True, pro
     files["json"] = out / "paper.json"
     result["files"] = {name: str(p) for name, p in files.items()}
     result["elapsed_s"] = time.perf_counter() - start
-    files["json"].write_text(json.dumps(result, indent=2, allow_nan=True) + "\n", encoding="utf-8")
+    atomic_write_text(files["json"], json.dumps(result, indent=2, allow_nan=True) + "\n")
 
     print(f"Table 1: P(|X - Y| <= delta), X, Y ~ Gamma({PAPER_K}, {PAPER_THETA})", file=stream)
     print(_text_table(h1, b1), file=stream)
