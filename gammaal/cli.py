@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 
 import numpy as np
@@ -38,6 +39,16 @@ def margin(text):
     if math.isnan(value) or value < 0:
         raise argparse.ArgumentTypeError(f"margin must be >= 0 (inf allowed), got {text}")
     return value
+
+
+# argparse takes "-1e-3" or "-inf" for an option (its own pattern knows only -1 and -.5); every number
+# is a value here, so a negative margin reaches `margin` and gets its message instead of "required: delta"
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
+def _numbers_are_values(parser):
+    parser._negative_number_matcher = _NEGATIVE_NUMBER
+    return parser
 
 
 def _print_rows(header, deltas, values):
@@ -77,13 +88,15 @@ def build_parser():
     for name, func, label in (("prob-within", prob_within, "P(|X-Y| <= delta)"),
                               ("prob-beyond", prob_beyond, "P(|X-Y| > delta)"),
                               ("expected-target", expected_target, "phi(delta)")):
-        p = sub.add_parser(name, help=f"print {label} for X, Y ~ Gamma(k, theta)", epilog=DELTA_RULE + ".")
+        p = _numbers_are_values(sub.add_parser(name, help=f"print {label} for X, Y ~ Gamma(k, theta)",
+                                               epilog=DELTA_RULE + "."))
         p.add_argument("--k", type=float, required=True, help="shape k > 0")
         p.add_argument("--theta", type=float, required=True, help="scale theta > 0")
         p.add_argument("delta", type=margin, nargs="+", help="margins delta >= 0")
         p.set_defaults(run=_law_command(func, label))
-    p = sub.add_parser("fit", help="fit Gamma(k, theta) to a file of losses and print the Table 1 row",
-                       epilog=f"{DELTA_RULE}. File rules: python -c 'import gammaal.lossfile as m; help(m)'.")
+    p = _numbers_are_values(sub.add_parser(
+        "fit", help="fit Gamma(k, theta) to a file of losses and print the Table 1 row",
+        epilog=f"{DELTA_RULE}. File rules: python -c 'import gammaal.lossfile as m; help(m)'."))
     p.add_argument("file", help=".npy, .csv, .tsv or .txt file of positive losses (header row optional)")
     p.add_argument("--column", default=None, metavar="NAME|N",
                    help="column to fit: a header name or a number, 1 = first (default: the only column, "
