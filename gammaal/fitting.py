@@ -119,9 +119,10 @@ def _g(v, log1p_v):
     w = 2.0 + v
     np.divide(v, w, out=w)              # log1p(v) = 2 atanh(w) = 2 (w + w³/3 + w⁵/5 + ...)
     w2 = w * w
-    small = np.abs(v) < 0.1             # there w² < 0.0028: at most 7 terms reach 1e-18
-    everywhere = bool(small.all())
-    largest = float(w2.max()) if everywhere else (0.1 / 1.9) ** 2
+    low, high = float(v.min()), float(v.max())
+    everywhere = max(-low, high) < 0.1  # |v| < 0.1: w² < 0.0028, at most 7 terms reach 1e-18
+    # w = v/(2 + v) is increasing in v, so the largest w² is at an end of the range
+    largest = max(low / (2 + low), high / (2 + high)) ** 2 if everywhere else (0.1 / 1.9) ** 2
     terms = 1 if largest == 0 else max(1, min(7, math.ceil(math.log(1e-18) / math.log(largest))))
     out = np.full_like(w, 1.0 / (2 * terms + 1))
     for j in range(terms - 2, -1, -1):
@@ -133,6 +134,7 @@ def _g(v, log1p_v):
     out *= w
     if not everywhere:
         # blend arithmetically (a masked copy is 10x slower): direct + [small](series − direct)
+        small = np.abs(v) < 0.1
         direct = np.subtract(v, log1p_v, out=w2)
         out -= direct
         out *= small
