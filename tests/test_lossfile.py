@@ -153,6 +153,7 @@ def test_fit_and_reproduce_share_the_reader_and_the_exit_status(tmp_path, capsys
                                                   stream=open(tmp_path / "log", "w"))["figure3"]["fit"]["n"], 300)
 
 
+@pytest.mark.slow  # a fresh interpreter loads numba's cache (~8 s on 2 shared cores); in-process tests cover the rest
 def test_a_pickled_npy_from_the_shell_has_no_traceback(tmp_path):
     path = tmp_path / "pickled.npy"
     _pickled(path)
