@@ -30,6 +30,7 @@ into ``--out`` and prints the ratio and accuracy tables.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import platform
@@ -40,6 +41,8 @@ from pathlib import Path
 import numpy as np
 import scipy
 from scipy import integrate, special
+
+from gammaal.atomic import atomic_write_bytes, atomic_write_text
 
 QUANTITIES = ("prob_within", "prob_beyond", "expected_target")
 SHAPES = (4.0, 4.5)
@@ -420,8 +423,9 @@ def speed_plot(report, path):
     fig.legend(handles, names, loc="outside lower center", ncols=len(names), fontsize=8)
     fig.suptitle("Time against n (×: points actually measured for quad and mpmath; dashed: scaled)",
                  fontsize=11)
-    fig.savefig(path)
-    return Path(path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")  # rendered in memory, then written atomically
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def run(out="results", quick=False, seed=0, progress=True, plot=True, stream=None):
@@ -462,8 +466,8 @@ def run(out="results", quick=False, seed=0, progress=True, plot=True, stream=Non
     header, rows = ratio_table(results)
     notes = _notes(report)
     files = {"json": out / "speed.json", "md": out / "speed.md"}
-    files["json"].write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    files["md"].write_text("### Speed and accuracy\n\n" + _markdown(header, rows, notes), encoding="utf-8")
+    atomic_write_text(files["json"], json.dumps(report, indent=2) + "\n")
+    atomic_write_text(files["md"], "### Speed and accuracy\n\n" + _markdown(header, rows, notes))
     if plot:
         files["png"] = speed_plot(report, out / "speed.png")
     print(_text_table(header, rows), file=stream)

@@ -5,13 +5,14 @@ Examples::
     gammaal prob-within --k 4 --theta 0.066 0.02 0.04 0.1
     gammaal prob-beyond --k 4.5 --theta 1 30 300
     gammaal expected-target --k 4 --theta 0.066 0 0.1 0.5
-    gammaal fit losses.npy            # .npy, .csv or .txt of per-image losses
+    gammaal fit losses.csv --column loss   # .npy, .csv, .tsv or .txt of per-image losses
     gammaal reproduce --out results   # paper Tables 1-2 and figures
 """
 from __future__ import annotations
 
 import argparse
-import os
+import math
+import re
 import sys
 
 import numpy as np
@@ -19,51 +20,35 @@ import numpy as np
 from .difference import prob_beyond, prob_within
 from .fitting import empirical_pair_fraction, fit_gamma
 from .gradient import expected_target
+from .lossfile import read_losses
+from .paper import TABLE1_DELTAS
 
 __all__ = ["main", "read_losses", "TABLE1_DELTAS"]
 
-#: the δ grid of the paper's Table 1
-TABLE1_DELTAS = (0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15)
+
+#: one rule for margins in every subcommand (shown in --help)
+DELTA_RULE = "margins delta >= 0 (inf allowed); a negative or NaN margin is refused (exit status 2)"
 
 
-def read_losses(path, column=None):
-    """Read a 1-D array of losses from ``.npy``, ``.csv`` or ``.txt``.
+def margin(text):
+    """argparse type of every δ: a float ≥ 0 (inf allowed); NaN and negative values are usage errors."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"margin {text!r} is not a number") from None
+    if math.isnan(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"margin must be >= 0 (inf allowed), got {text}")
+    return value
 
-    CSV/TXT may have one header line; a 2-D table needs ``column``.
 
-    Raises
-    ------
-    FileNotFoundError, ValueError
-        With the file name and what was expected.
-    """
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such file (expected .npy, .csv or .txt of losses)")
-    ext = os.path.splitext(path)[1].lower()
-    if ext == ".npy":
-        data = np.load(path, allow_pickle=False)
-    elif ext in (".csv", ".txt", ".tsv", ".dat"):
-        delim = "," if ext == ".csv" else None
-        try:
-            data = np.loadtxt(path, delimiter=delim, ndmin=1)
-        except ValueError:
-            try:
-                data = np.loadtxt(path, delimiter=delim, ndmin=1, skiprows=1)
-            except ValueError as exc:
-                raise ValueError(f"{path}: expected numbers (optionally one header line): {exc}") from None
-    else:
-        raise ValueError(f"{path}: unsupported extension {ext!r}; expected .npy, .csv or .txt")
-    data = np.asarray(data, dtype=np.float64)
-    if data.ndim == 2:
-        if column is None:
-            if data.shape[1] != 1:
-                raise ValueError(f"{path}: table with {data.shape[1]} columns; choose one with --column")
-            column = 0
-        if not 0 <= column < data.shape[1]:
-            raise ValueError(f"{path}: --column {column} out of range 0..{data.shape[1] - 1}")
-        data = data[:, column]
-    elif data.ndim != 1:
-        raise ValueError(f"{path}: expected a 1-D array of losses, got shape {data.shape}")
-    return data
+# argparse takes "-1e-3" or "-inf" for an option (its own pattern knows only -1 and -.5); every number
+# is a value here, so a negative margin reaches `margin` and gets its message instead of "required: delta"
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
+def _numbers_are_values(parser):
+    parser._negative_number_matcher = _NEGATIVE_NUMBER
+    return parser
 
 
 def _print_rows(header, deltas, values):
@@ -82,7 +67,7 @@ def _law_command(func, label):
 
 def _fit(args):
     losses = read_losses(args.file, args.column)
-    fit = fit_gamma(losses, integer_shape=args.integer_shape)
+    fit = fit_gamma(losses, integer_shape=args.integer_shape, ks=not args.no_ks)
     print(fit)
     deltas = np.asarray(args.delta if args.delta else TABLE1_DELTAS, dtype=float)
     print()
@@ -96,21 +81,29 @@ def _fit(args):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="gammaal", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="gammaal", description=__doc__.split("\n")[0],
+        epilog=f"Exit status: 0 on success, 2 on bad input or usage (every subcommand). {DELTA_RULE}.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, func, label in (("prob-within", prob_within, "P(|X-Y| <= delta)"),
                               ("prob-beyond", prob_beyond, "P(|X-Y| > delta)"),
                               ("expected-target", expected_target, "phi(delta)")):
-        p = sub.add_parser(name, help=f"print {label} for X, Y ~ Gamma(k, theta)")
+        p = _numbers_are_values(sub.add_parser(name, help=f"print {label} for X, Y ~ Gamma(k, theta)",
+                                               epilog=DELTA_RULE + "."))
         p.add_argument("--k", type=float, required=True, help="shape k > 0")
         p.add_argument("--theta", type=float, required=True, help="scale theta > 0")
-        p.add_argument("delta", type=float, nargs="+", help="margins delta")
+        p.add_argument("delta", type=margin, nargs="+", help="margins delta >= 0")
         p.set_defaults(run=_law_command(func, label))
-    p = sub.add_parser("fit", help="fit Gamma(k, theta) to a file of losses and print the Table 1 row")
-    p.add_argument("file", help=".npy, .csv or .txt file of positive losses")
-    p.add_argument("--column", type=int, default=None, help="column of a 2-D table")
+    p = _numbers_are_values(sub.add_parser(
+        "fit", help="fit Gamma(k, theta) to a file of losses and print the Table 1 row",
+        epilog=f"{DELTA_RULE}. File rules: python -c 'import gammaal.lossfile as m; help(m)'."))
+    p.add_argument("file", help=".npy, .csv, .tsv or .txt file of positive losses (header row optional)")
+    p.add_argument("--column", default=None, metavar="NAME|N",
+                   help="column to fit: a header name or a number, 1 = first (default: the only column, "
+                        "or the one named 'loss')")
     p.add_argument("--integer-shape", action="store_true", help="restrict k to integers (paper's closed form)")
-    p.add_argument("--delta", type=float, nargs="*", help="margins (default: the paper's Table 1 grid)")
+    p.add_argument("--delta", type=margin, nargs="*", help="margins >= 0 (default: the paper's Table 1 grid)")
+    p.add_argument("--no-ks", action="store_true", help="skip the Kolmogorov-Smirnov test (faster on 10^6+ losses)")
     p.set_defaults(run=_fit)
     # listed for --help only; main() hands `reproduce ...` to gammaal.paper.main
     sub.add_parser("reproduce", help="regenerate the paper's Tables 1-2 and figures (options: gammaal reproduce -h)")
@@ -118,17 +111,21 @@ def build_parser():
 
 
 def main(argv=None):
-    """Entry point of the ``gammaal`` console script; returns the exit status."""
+    """Entry point of the ``gammaal`` console script; returns the exit status (0 ok, 2 bad input or usage)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["reproduce"]:
         # every option after `reproduce` belongs to gammaal.paper's own parser
         from . import paper
         return paper.main(argv[1:])
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 0 after --help, 2 after a usage error it has printed
+        return int(exc.code or 0)
     try:
         return args.run(args)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"gammaal: error: {exc}", file=sys.stderr)
+    except (ValueError, TypeError, OSError) as exc:
+        print(f"gammaal {args.command}: error: {exc}", file=sys.stderr)
         return 2
 
 

@@ -111,28 +111,38 @@ __all__ = [
 def _integer_shape(k, name="k"):
     """Return ``k`` as a Python int ≥ 1 or raise ``ValueError`` naming it."""
     if isinstance(k, bool) or not isinstance(k, (numbers.Real, np.integer, np.floating)) or np.ndim(k) != 0:
-        raise ValueError(f"{name} must be a scalar integer >= 1 for the closed forms, got {name}={k!r}")
+        raise ValueError(f"{name} must be a scalar integer >= 1 for the closed forms, got {name}={_plain(k) if np.ndim(k) == 0 else k!r}")
     kf = float(k)
     if not (math.isfinite(kf) and kf >= 1 and kf == math.floor(kf)):
         raise ValueError(
             f"{name} must be an integer >= 1 for the closed forms (use gammaal's general kernels "
-            f"for real {name}), got {name}={k!r}"
+            f"for real {name}), got {name}={_plain(k)}"
         )
     return int(kf)
 
 
-def _nonnegative(value, name):
+def _plain(value):
+    """A number as a user typed it (``-0.2``, not ``np.float64(-0.2)``); arrays show their first entry."""
+    arr = np.asarray(value)
+    if arr.size == 0:
+        return "[]"
+    first = arr.flat[0].item() if arr.dtype.kind in "biuf" else arr.flat[0]
+    return repr(first) if arr.ndim == 0 else f"[{first!r}, ...]"
+
+
+def _real_array(value, name, low, strict):
+    """``value`` as float64, finite and ``> low`` (strict) or ``>= low``, else ``ValueError`` naming it."""
     arr = np.asarray(value, dtype=np.float64)
-    if np.any(~np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError(f"{name} must be finite and >= 0, got {name}={value!r}")
+    bad = ~np.isfinite(arr) | ((arr <= low) if strict else (arr < low))
+    if np.any(bad):
+        relation = ">" if strict else ">="
+        raise ValueError(f"{name} must be finite and {relation} {low:g}, got {name}={_plain(arr[bad].flat[0])}")
     return arr
 
 
-def _positive(value, name):
-    arr = np.asarray(value, dtype=np.float64)
-    if np.any(~np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must be finite and > 0, got {name}={value!r}")
-    return arr
+def _prepare(k, x, theta, xname, kname="k"):
+    """The one argument path of the closed forms: integer shape, ``x >= 0`` and ``theta > 0`` (finite)."""
+    return _integer_shape(k, kname), _real_array(x, xname, 0.0, strict=False), _real_array(theta, "theta", 0.0, strict=True)
 
 
 def _out(value, *inputs):
@@ -182,9 +192,7 @@ def gamma_density(x, k, theta):
     >>> math.isclose(gamma_density(1.0, 2, 1.0), math.exp(-1.0), rel_tol=1e-12, abs_tol=1e-15)
     True
     """
-    k = _integer_shape(k)
-    xx = _nonnegative(x, "x")
-    th = _positive(theta, "theta")
+    k, xx, th = _prepare(k, x, theta, "x")
     val = xx ** (k - 1) * np.exp(-xx / th) / (th**k * math.factorial(k - 1))
     return _out(val, x, theta)
 
@@ -215,9 +223,7 @@ def antiderivative(x, k, theta):
     >>> math.isclose(antiderivative(1.0, 1, 1.0), -math.exp(-1.0), rel_tol=1e-12, abs_tol=1e-15)
     True
     """
-    k = _integer_shape(k)
-    xx = _nonnegative(x, "x")
-    th = _positive(theta, "theta")
+    k, xx, th = _prepare(k, x, theta, "x")
     s = xx / th
     # −Θ Σ x^{n−1}e^{−x/Θ}/(Θ^n Γ(n)) = −e^{−s} Σ_{n<k} s^n/n!
     val = -np.exp(-s) * _scaled_survival(s, k)
@@ -246,11 +252,11 @@ def f_coefficient(i, n, k, delta, theta):
     """
     k = _integer_shape(k)
     if not (isinstance(n, numbers.Integral) and isinstance(i, numbers.Integral) and 1 <= n <= k and 0 <= i < n):
-        raise ValueError(f"need integers 1 <= n <= k and 0 <= i <= n-1, got i={i!r}, n={n!r}, k={k}")
+        raise ValueError(f"need integers 1 <= n <= k and 0 <= i <= n-1, got i={_plain(i)}, n={_plain(n)}, k={k}")
     d = np.asarray(delta, dtype=np.float64)
     if np.any(~np.isfinite(d)):
-        raise ValueError(f"delta must be finite, got delta={delta!r}")
-    th = _positive(theta, "theta")
+        raise ValueError(f"delta must be finite, got delta={_plain(d[~np.isfinite(d)].flat[0])}")
+    th = _real_array(theta, "theta", 0.0, strict=True)
     coef = math.comb(n - 1, i) * math.perm(k + i - 1, i) / 2.0 ** (k + i)
     val = np.exp(-d / th) * coef * d ** (n - 1 - i) / th ** (n - i)
     return _out(val, delta, theta)
@@ -290,9 +296,7 @@ def terms_abcd(delta, k, theta):
     >>> math.isclose(sum(terms.values()), 1 - math.exp(-0.5), rel_tol=1e-12, abs_tol=1e-15)
     True
     """
-    k = _integer_shape(k)
-    d = _nonnegative(delta, "delta")
-    th = _positive(theta, "theta")
+    k, d, th = _prepare(k, delta, theta, "delta")
     d, th = np.broadcast_arrays(d, th)
     t = d / th
     a = np.zeros(t.shape)
@@ -340,9 +344,7 @@ def prob_within(delta, k, theta):
     >>> round(prob_within(0.1, 4, 0.066), 6)   # paper Table 1 prints 0.437
     0.440767
     """
-    k = _integer_shape(k)
-    d = _nonnegative(delta, "delta")
-    th = _positive(theta, "theta")
+    k, d, th = _prepare(k, delta, theta, "delta")
     d, th = np.broadcast_arrays(d, th)
     t = d / th
     total = 1.0 + antiderivative(d, k, th)
@@ -387,9 +389,7 @@ def normaliser_D(delta, k, theta):
     >>> math.isclose(normaliser_D(0.3, 1, 1.0), math.exp(-0.3) / 2, rel_tol=1e-12, abs_tol=1e-15)
     True
     """
-    k = _integer_shape(k)
-    d = _nonnegative(delta, "delta")
-    th = _positive(theta, "theta")
+    k, d, th = _prepare(k, delta, theta, "delta")
     d, th = np.broadcast_arrays(d, th)
     t = d / th
     total = sum(w for _, _, w in _weights(t, k)) / th
@@ -419,9 +419,7 @@ def integral_I(u, delta, theta):
     >>> math.isclose(integral_I(1, 1.0, 1.0), math.e * float(special.exp1(1.0)), rel_tol=1e-12, abs_tol=1e-15)
     True
     """
-    u = _integer_shape(u, "u")
-    d = _nonnegative(delta, "delta")
-    th = _positive(theta, "theta")
+    u, d, th = _prepare(u, delta, theta, "delta", kname="u")
     d, th = np.broadcast_arrays(d, th)
     t = d / th
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -464,9 +462,7 @@ def expected_target(delta, k, theta):
     >>> round(expected_target(0.1, 4, 0.066), 6)   # paper Table 2 prints 0.39 (Θ ≈ 0.0666 gives 0.3853)
     0.384449
     """
-    k = _integer_shape(k)
-    d = _nonnegative(delta, "delta")
-    th = _positive(theta, "theta")
+    k, d, th = _prepare(k, delta, theta, "delta")
     d, th = np.broadcast_arrays(d, th)
     t = d / th
     num = np.zeros(t.shape)
@@ -498,9 +494,7 @@ def expected_target_compact(delta, k, theta):
     >>> round(expected_target_compact(0.1, 4, 0.066), 6)
     0.384449
     """
-    k = _integer_shape(k)
-    d = _nonnegative(delta, "delta")
-    th = _positive(theta, "theta")
+    k, d, th = _prepare(k, delta, theta, "delta")
     d, th = np.broadcast_arrays(d, th)
     t = d / th
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

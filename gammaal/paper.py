@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import math
 import sys
@@ -32,6 +33,9 @@ from pathlib import Path
 
 import numpy as np
 from scipy import optimize
+
+from .atomic import atomic_write_bytes, atomic_write_text
+from .lossfile import checked_losses, read_losses
 
 __all__ = [
     "PAPER_K",
@@ -47,7 +51,6 @@ __all__ = [
     "paper_theta",
     "table1",
     "table2",
-    "load_losses",
     "default_losses",
     "figure3",
     "figure_prob_within",
@@ -437,19 +440,20 @@ def _markdown_table(header, body):
 
 def _write_csv(path, rows):
     keys = list(rows[0].keys())
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=keys)
-        writer.writeheader()
-        for r in rows:
-            # repr keeps all 17 significant digits of a float; None -> empty.
-            writer.writerow({key: ("" if r[key] is None else
-                                   repr(r[key]) if isinstance(r[key], float) else r[key])
-                             for key in keys})
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=keys)
+    writer.writeheader()
+    for r in rows:
+        # repr keeps all 17 significant digits of a float; None -> empty.
+        writer.writerow({key: ("" if r[key] is None else
+                               repr(r[key]) if isinstance(r[key], float) else r[key])
+                         for key in keys})
+    atomic_write_text(path, buffer.getvalue())
 
 
 def _write_markdown(path, title, header, body, notes):
     text = f"### {title}\n\n{_markdown_table(header, body)}\n\n" + "\n".join(f"- {n}" for n in notes)
-    Path(path).write_text(text + "\n", encoding="utf-8")
+    atomic_write_text(path, text + "\n")
 
 
 # ---------------------------------------------------------------------------
@@ -459,83 +463,6 @@ def _write_markdown(path, title, header, body, notes):
 def default_losses(n=DEFAULT_LOSS_SAMPLES, seed=0, k=PAPER_K, theta=PAPER_THETA):
     """Stand-in for the paper's training losses: ``n`` draws from Gamma(k, θ)."""
     return np.random.default_rng(seed).gamma(k, theta, size=n)
-
-
-def load_losses(path):
-    """Read per-sample losses from ``.npy``, ``.csv`` or ``.txt``.
-
-    A text file holds one loss per line, or several columns with a header
-    naming one of them ``loss`` (as the pose loop writes them).  Blank lines
-    are skipped.
-
-    Parameters
-    ----------
-    path : str or Path
-
-    Returns
-    -------
-    ndarray, shape (n,)
-        Finite, strictly positive losses (a gamma fit needs log(loss)).
-
-    Raises
-    ------
-    ValueError
-        On an unknown extension, several unnamed columns, or losses that are
-        not finite and > 0.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
-        values = np.load(path, allow_pickle=False)
-    elif suffix in (".csv", ".txt"):
-        values = _read_text_losses(path, "," if suffix == ".csv" else None)
-    else:
-        raise ValueError(f"losses file must end in .npy, .csv or .txt, got {path.name!r}")
-    return _checked_losses(values, path.name)
-
-
-def _checked_losses(values, name):
-    values = np.asarray(values, dtype=float)
-    if values.ndim == 2 and 1 in values.shape:
-        values = values.ravel()
-    if values.ndim != 1:
-        raise ValueError(f"{name}: expected one column of losses, got an array of shape {values.shape}")
-    bad = ~(np.isfinite(values) & (values > 0))
-    if np.any(bad):
-        raise ValueError(f"{name}: {int(bad.sum())} of {values.size} losses are not finite and > 0 "
-                         f"(first: {values[bad][0]!r}); a gamma fit needs positive losses")
-    if values.size < 2:
-        raise ValueError(f"{name}: need at least 2 losses to fit a gamma law, got {values.size}")
-    return values
-
-
-def _read_text_losses(path, delimiter):
-    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-    if not lines:
-        raise ValueError(f"{path.name}: no losses found")
-    split = (lambda s: [c.strip() for c in s.split(delimiter)]) if delimiter else str.split
-    first = split(lines[0])
-    try:
-        [float(c) for c in first]
-        header = None
-    except ValueError:
-        header, lines = [c.strip().strip('"').lower() for c in first], lines[1:]
-    rows = [split(ln) for ln in lines]
-    if header is None:
-        column = 0
-        if any(len(r) != 1 for r in rows):
-            raise ValueError(f"{path.name}: several columns and no header; "
-                             "write one loss per line or name the column 'loss'")
-    elif len(header) == 1:
-        column = 0
-    elif "loss" in header:
-        column = header.index("loss")
-    else:
-        raise ValueError(f"{path.name}: no column named 'loss' among {header}")
-    try:
-        return np.array([float(r[column]) for r in rows])
-    except (ValueError, IndexError) as exc:
-        raise ValueError(f"{path.name}: could not read losses ({exc})") from None
 
 
 # ---------------------------------------------------------------------------
@@ -551,6 +478,13 @@ def _new_figure(width=6.4, height=4.2):
     # backend alone, so calling this from a notebook changes nothing there.
     fig = Figure(figsize=(width, height), dpi=120, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def _save_figure(fig, path):
+    """Render to memory, then write atomically: a killed run never leaves half a PNG."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def figure3(losses, path, fits, label="losses"):
@@ -582,8 +516,7 @@ def figure3(losses, path, fits, label="losses"):
     ax.set_ylabel("density")
     ax.set_title("Loss histogram and maximum-likelihood gamma fit (paper Fig. 3)")
     ax.legend(fontsize=8)
-    fig.savefig(path)
-    return Path(path)
+    return _save_figure(fig, path)
 
 
 def _curves_with_paper_points(path, func, delta, shapes, theta, points, point_label, ylabel, title, ymax):
@@ -598,8 +531,7 @@ def _curves_with_paper_points(path, func, delta, shapes, theta, points, point_la
     ax.set_title(title)
     ax.set_ylim(0, ymax)
     ax.legend(fontsize=8)
-    fig.savefig(path)
-    return Path(path)
+    return _save_figure(fig, path)
 
 
 def figure_prob_within(path, theta=PAPER_THETA, shapes=FIGURE_SHAPES):
@@ -630,7 +562,7 @@ def _fit_summary(fit):
 # ---------------------------------------------------------------------------
 
 def reproduce(out="results", quick=False, losses=None, seed=0, figures=True, progress=True,
-              stream=None):
+              stream=None, column=None):
     """Write Tables 1–2 (terminal, CSV, Markdown) and the figures into ``out``.
 
     Parameters
@@ -641,7 +573,8 @@ def reproduce(out="results", quick=False, losses=None, seed=0, figures=True, pro
         Use 10^5 instead of 10^6 Monte Carlo samples (CI smoke tests).
     losses : None, str, Path or array_like
         Losses for Figure 3: None draws 5000 from Gamma(4, 0.066) with
-        ``seed``; a path is read with :func:`load_losses`.
+        ``seed``; a path is read with :func:`gammaal.lossfile.read_losses`
+        (the reader of ``gammaal fit``).
     seed : int
         Seed of the Monte Carlo columns and of the default losses.
     figures : bool
@@ -650,6 +583,8 @@ def reproduce(out="results", quick=False, losses=None, seed=0, figures=True, pro
         Show a tqdm bar over the steps.
     stream : file-like or None
         Where the terminal tables go (default ``sys.stdout``).
+    column : None, int or str
+        Column of a ``losses`` file: a header name or a 1-based number.
 
     Returns
     -------
@@ -664,16 +599,17 @@ def reproduce(out="results", quick=False, losses=None, seed=0, figures=True, pro
     stream = sys.stdout if stream is None else stream
     start = time.perf_counter()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     mc_samples = QUICK_MC_SAMPLES if quick else MC_SAMPLES
 
     if losses is None:
         loss_values = default_losses(seed=seed)
         loss_source = f"Gamma({PAPER_K}, {PAPER_THETA}) draws, seed {seed}"
     elif isinstance(losses, (str, Path)):
-        loss_values, loss_source = load_losses(losses), str(losses)
+        loss_values, loss_source = read_losses(losses, column), str(losses)
     else:
-        loss_values, loss_source = _checked_losses(losses, "losses"), "array"
+        loss_values, loss_source = checked_losses(losses, "losses"), "array"
+    # the losses are checked before anything is written: a bad file leaves no half-made output folder
+    out.mkdir(parents=True, exist_ok=True)
 
     steps = ["Table 1", "Table 2", "gamma fit"] + (["figures"] if figures else [])
     files = {}
@@ -685,8 +621,8 @@ def reproduce(out="results", quick=False, losses=None, seed=0, figures=True, pro
         t2 = table2(mc_samples=mc_samples, seed=seed, paper_theta_value=t1["paper_theta"])
         bar.update()
         bar.set_postfix_str(steps[2])
-        fit_real = core.fit_gamma(loss_values)
-        fit_int = core.fit_gamma(loss_values, integer_shape=True)
+        fit_real = core.fit_gamma(loss_values, ks=True)
+        fit_int = core.fit_gamma(loss_values, integer_shape=True, ks=True)
         bar.update()
 
         h1, b1 = _table1_cells(t1)
@@ -722,7 +658,7 @@ def reproduce(out="results", quick=False, losses=None, seed=0, figures=True, pro
     files["json"] = out / "paper.json"
     result["files"] = {name: str(p) for name, p in files.items()}
     result["elapsed_s"] = time.perf_counter() - start
-    files["json"].write_text(json.dumps(result, indent=2, allow_nan=True) + "\n", encoding="utf-8")
+    atomic_write_text(files["json"], json.dumps(result, indent=2, allow_nan=True) + "\n")
 
     print(f"Table 1: P(|X - Y| <= delta), X, Y ~ Gamma({PAPER_K}, {PAPER_THETA})", file=stream)
     print(_text_table(h1, b1), file=stream)
@@ -745,11 +681,16 @@ def build_parser(prog="gammaal reproduce"):
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Regenerate Tables 1-2 and Figure 3 of Shukla & Ahmed (CVPRW 2021): "
-                    "paper vs exact vs Monte Carlo, and the theta behind the printed digits.")
+                    "paper vs exact vs Monte Carlo, and the theta behind the printed digits.",
+        epilog="Exit status: 0 on success, 2 on bad input or usage (as every gammaal subcommand).")
     parser.add_argument("--out", default="results", help="output folder (default: results)")
     parser.add_argument("--quick", action="store_true", help="10^5 Monte Carlo samples instead of 10^6")
     parser.add_argument("--losses", metavar="FILE",
-                        help="your own per-sample losses for Figure 3 (.npy, .csv or .txt)")
+                        help="your own per-sample losses for Figure 3 (.npy, .csv, .tsv or .txt; "
+                             "read as `gammaal fit` reads them)")
+    parser.add_argument("--column", default=None, metavar="NAME|N",
+                        help="column of --losses: a header name or a number, 1 = first "
+                             "(default: the only column, or the one named 'loss')")
     parser.add_argument("--seed", type=int, default=0, help="seed for Monte Carlo and default losses")
     parser.add_argument("--no-figures", action="store_true", help="tables only (no matplotlib needed)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -757,20 +698,24 @@ def build_parser(prog="gammaal reproduce"):
 
 
 def main(argv=None, prog="gammaal reproduce"):
-    """Command-line entry point; returns the exit status.
+    """Command-line entry point; returns the exit status: 0 ok, 2 bad input or usage (as ``gammaal``).
 
     Examples
     --------
     >>> main(["--quick", "--out", "results"])                   # doctest: +SKIP
     0
     """
-    args = build_parser(prog).parse_args(argv)
+    parser = build_parser(prog)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: 0 after --help, 2 after a usage error it has printed
+        return int(exc.code or 0)
     try:
         reproduce(out=args.out, quick=args.quick, losses=args.losses, seed=args.seed,
-                  figures=not args.no_figures, progress=not args.no_progress)
+                  figures=not args.no_figures, progress=not args.no_progress, column=args.column)
     except (ValueError, OSError, ImportError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 1
+        return 2
     return 0
 
 

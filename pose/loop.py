@@ -571,9 +571,13 @@ def gamma_analysis(losses, deltas_over_mean) -> dict:
     keep = np.isfinite(values) & (values > 0)
     positive = values[keep]
     result = {"n": int(positive.size), "n_excluded": int(values.size - positive.size)}
-    if positive.size < 2 or np.ptp(positive) == 0:
+    if positive.size < 2:
         return result
-    fit = gammaal.fit_gamma(positive)
+    try:
+        fit = gammaal.fit_gamma(positive, ks=True)
+    except ValueError as err:  # spread below rounding: no gamma law to fit, say why in the record
+        result["fit_error"] = str(err)
+        return result
     k, theta = float(fit.k), float(fit.theta)
     rows = []
     for ratio in deltas_over_mean:

@@ -19,10 +19,29 @@ def speed_module(monkeypatch):
     return benchmarks.speed
 
 
+# Runs `python -m MODULE ...` with os.replace wrapped, and lists the files it renamed into place.
+_SPY = """
+import atexit, os, runpy, sys
+replaced, real = [], os.replace
+def spy(src, dst, *a, **k):
+    replaced.append(os.path.realpath(dst))
+    return real(src, dst, *a, **k)
+os.replace = spy
+atexit.register(lambda: open(os.environ["REPLACED_LOG"], "w").write("\\n".join(replaced)))
+module, sys.argv = sys.argv[1], sys.argv[1:]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
 def _run(args, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", *args, "--quick", "--out", str(tmp_path), "--no-progress"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    log = tmp_path.parent / f"{tmp_path.name}.replaced"
+    proc = subprocess.run([sys.executable, "-c", _SPY, *args, "--quick", "--out", str(tmp_path), "--no-progress"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "REPLACED_LOG": str(log)})
     assert proc.returncode == 0, proc.stderr
+    replaced = set(log.read_text().split("\n"))
+    written = {str(p.resolve()) for p in tmp_path.iterdir()}
+    assert written and written <= replaced, written - replaced   # every output written atomically
     return proc
 
 
@@ -51,6 +70,26 @@ def test_speed_quick_writes_json_markdown_and_plot(tmp_path):
         assert r["max_rel_error"]["gammaal"] < 1e-9
     assert (tmp_path / "speed.md").read_text().count("\n|") >= 7
     assert (tmp_path / "speed.png").stat().st_size > 0
+
+
+def test_fit_benchmark_writes_ratios(tmp_path, monkeypatch, capsys):
+    monkeypatch.syspath_prepend(str(ROOT))
+    import os
+
+    import benchmarks.fit
+
+    replaced, real = [], os.replace
+    monkeypatch.setattr(os, "replace", lambda src, dst: (replaced.append(str(Path(dst).resolve())), real(src, dst)))
+    assert benchmarks.fit.main(["--quick", "--out", str(tmp_path)]) == 0
+    assert {str(p.resolve()) for p in tmp_path.iterdir()} == set(replaced) == {
+        str((tmp_path / name).resolve()) for name in ("fit.json", "fit.md")}
+    report = json.loads((tmp_path / "fit.json").read_text())
+    assert len(report["results"]) == 5 and "÷ scipy" in capsys.readouterr().out
+    for r in report["results"]:
+        assert r["ratio_gammaal_over_scipy"] > 0 and r["time_s"]["gammaal_ks"] > 0
+        assert r["k_gammaal"] > 0
+    clustered = report["results"][-1]
+    assert 1e18 < clustered["k_gammaal"] < 1e20
 
 
 @pytest.mark.parametrize("t", [0.01, 1.5, 7.5, 40.0])

@@ -51,6 +51,56 @@ def test_fit_errors(tmp_path, capsys):
     bad.write_text("a,b\n1,2\n3,4\n")
     assert cli.main(["fit", str(bad)]) == 2
     assert "--column" in capsys.readouterr().err
+    assert cli.main(["fit", str(bad), "--column", "b"]) == 0          # by header name ...
+    assert "n = 2" in capsys.readouterr().out
+    assert cli.main(["fit", str(bad), "--column", "1"]) == 0          # ... or by 1-based number
     neg = tmp_path / "neg.txt"
     neg.write_text("1.0\n-2.0\n")
     assert cli.main(["fit", str(neg)]) == 2
+
+
+# --- one margin rule and one exit status for every subcommand ----------------------------------------
+
+def _commands(tmp_path, delta):
+    losses = tmp_path / "losses.txt"
+    np.savetxt(losses, np.random.default_rng(0).gamma(4, 0.066, 200))
+    law = ["--k", "4", "--theta", "0.066", delta]
+    return [["prob-within", *law], ["prob-beyond", *law], ["expected-target", *law],
+            ["fit", str(losses), "--no-ks", "--delta", "0.02", delta]]
+
+
+@pytest.mark.parametrize("delta", ["-0.2", "nan", "NaN", "-1e-300", "-inf", "abc"])
+def test_negative_or_nan_margin_is_refused_by_every_subcommand(tmp_path, capsys, delta):
+    for argv in _commands(tmp_path, delta):
+        assert cli.main(argv) == 2, argv
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert f"gammaal {argv[0]}: error: argument" in captured.err
+        assert ("margin must be >= 0 (inf allowed), got " + delta in captured.err
+                or f"margin {delta!r} is not a number" in captured.err)
+        assert "np.float64" not in captured.err and "Traceback" not in captured.err
+
+
+def test_zero_and_infinite_margins_follow_the_math(tmp_path, capsys):
+    for argv in _commands(tmp_path, "inf"):
+        assert cli.main(argv) == 0, argv
+    out = capsys.readouterr().out
+    assert cli.main(["prob-within", "--k", "4", "--theta", "0.066", "0", "inf"]) == 0
+    values = [float(line.split()[1]) for line in capsys.readouterr().out.strip().splitlines()[1:]]
+    assert values == [0.0, 1.0]
+    assert "inf" in out
+
+
+@pytest.mark.parametrize("argv", [["prob-within", "--k", "4", "0.1"],        # missing --theta
+                                  ["fit"], ["no-such-command"], ["fit", "x.csv", "--delta", "x"]])
+def test_usage_errors_return_2_instead_of_raising(argv, capsys):
+    assert cli.main(argv) == 2
+    assert "error" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["prob-within", "prob-beyond", "expected-target", "fit"])
+def test_help_states_the_margin_rule_and_returns_0(command, capsys):
+    assert cli.main([command, "--help"]) == 0
+    assert "negative or NaN margin is refused" in " ".join(capsys.readouterr().out.split())
+    assert cli.main(["--help"]) == 0
+    assert "Exit status: 0 on success, 2 on bad input" in capsys.readouterr().out

@@ -255,3 +255,16 @@ def test_normaliser_agrees_with_gammaal_diff_pdf(k):
     th = 0.066
     d = np.concatenate([[0.0], GOOD_TS * th, [30 * th]])
     np.testing.assert_allclose(cf.normaliser_D(d, k, th), gammaal.diff_pdf(d, k, th), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: cf.prob_within(np.float64(-0.2), 4, 1.0), "delta must be finite and >= 0, got delta=-0.2"),
+    (lambda: cf.expected_target([0.1, np.nan], 4, 1.0), "got delta=nan"),
+    (lambda: cf.prob_within(0.1, np.float64(4.5), 1.0), "got k=4.5"),
+    (lambda: cf.integral_I(0, 0.1, 1.0), "u must be an integer >= 1"),
+    (lambda: cf.gamma_density(1.0, 2, np.array([1.0, -3.0])), "theta must be finite and > 0, got theta=-3.0"),
+])
+def test_errors_name_the_argument_with_plain_numbers(call, message):
+    with pytest.raises(ValueError) as info:
+        call()
+    assert message in str(info.value) and "np.float64" not in str(info.value)

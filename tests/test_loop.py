@@ -82,6 +82,8 @@ def test_gamma_analysis_recovers_the_law_and_agrees_with_pairs():
         assert row["empirical"] == pytest.approx(row["prob_within"], abs=0.02)
         assert 0 < row["phi"] < 0.5
     assert gamma_analysis([1.0], [0.1]) == {"n": 1, "n_excluded": 0}
+    tied = gamma_analysis([0.5, 0.5 * (1 + 1e-15), 0.5], [0.1])   # spread below rounding: no fit, a reason
+    assert "k" not in tied and "spread" in tied["fit_error"]
 
 
 def test_loss_correlations():

@@ -2,8 +2,10 @@
 account for the printed digits."""
 import csv
 import io
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,10 +14,21 @@ import gammaal
 from gammaal import paper
 
 
+REPLACED = []  # destinations of every os.replace during the module's quick run
+
+
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("paper")
-    result = paper.reproduce(out=out, quick=True, progress=False, stream=io.StringIO())
+    real_replace = os.replace
+
+    def spy(src, dst, *args, **kwargs):
+        REPLACED.append(Path(dst).resolve())
+        return real_replace(src, dst, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(os, "replace", spy)
+        result = paper.reproduce(out=out, quick=True, progress=False, stream=io.StringIO())
     return out, result
 
 
@@ -25,6 +38,46 @@ def test_quick_run_writes_every_file(quick_run):
                  "figure3_losses.png", "table1_prob_within.png", "table2_expected_target.png"):
         assert (out / name).stat().st_size > 0, name
     assert set(result["files"]) >= {"table1_csv", "table2_csv", "figure3", "json"}
+
+
+def test_every_output_is_written_atomically(quick_run):
+    out, _ = quick_run
+    written = {p.resolve() for p in out.iterdir()}
+    assert written and written <= set(REPLACED)        # each file arrived by a rename of a complete temp file
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def _failing_replace(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("write", [
+    lambda path: paper._write_csv(path, [{"delta": 0.1, "exact": 0.5}]),
+    lambda path: paper._write_markdown(path, "T", ["a"], [["1"]], ["note"]),
+    lambda path: paper.figure_prob_within(path, shapes=(4,)),
+])
+def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch, write):
+    path = tmp_path / "output"
+    path.write_bytes(b"previous complete version")
+    monkeypatch.setattr(os, "replace", _failing_replace)
+    with pytest.raises(OSError, match="No space"):
+        write(path)
+    assert path.read_bytes() == b"previous complete version"
+    assert [p.name for p in tmp_path.iterdir()] == ["output"]    # and no temp file left behind
+
+
+def test_every_figure_has_labelled_axes(monkeypatch):
+    figures = []
+    monkeypatch.setattr(paper, "_save_figure", lambda fig, path: figures.append(fig) or Path(path))
+    losses = np.random.default_rng(0).gamma(4, 0.066, 500)
+    fit = gammaal.fit_gamma(losses, ks=True)
+    paper.figure3(losses, "unused.png", [("MLE", fit)])
+    paper.figure_prob_within("unused.png")
+    paper.figure_expected_target("unused.png")
+    assert len(figures) == 3
+    for fig in figures:
+        for ax in fig.axes:
+            assert ax.get_xlabel().strip() and ax.get_ylabel().strip(), ax.get_title()
 
 
 def test_table1_exact_column_is_prob_within(quick_run):
@@ -98,34 +151,6 @@ def test_solve_theta_for_expected_target_round_trips():
     assert gammaal.expected_target(0.3, 4, theta) == pytest.approx(0.25, abs=1e-12)
 
 
-@pytest.mark.parametrize("suffix", [".npy", ".csv", ".txt"])
-def test_load_losses_formats(tmp_path, suffix):
-    values = np.random.default_rng(1).gamma(4, 0.066, 50)
-    path = tmp_path / f"losses{suffix}"
-    if suffix == ".npy":
-        np.save(path, values)
-    elif suffix == ".csv":
-        path.write_text("index,loss\n" + "".join(f"{i},{float(v)!r}\n" for i, v in enumerate(values)))
-    else:
-        path.write_text("\n".join(repr(float(v)) for v in values) + "\n\n")
-    np.testing.assert_array_equal(paper.load_losses(path), values)
-
-
-@pytest.mark.parametrize("name, content, message", [
-    ("zero.txt", "0.1\n0.0\n0.2\n", "finite and > 0"),
-    ("unnamed.csv", "a,b\n1,2\n", "no column named 'loss'"),
-    ("two.txt", "1 2\n3 4\n", "several columns"),
-    ("one.txt", "0.3\n", "at least 2"),
-])
-def test_load_losses_errors(tmp_path, name, content, message):
-    path = tmp_path / name
-    path.write_text(content)
-    with pytest.raises(ValueError, match=message):
-        paper.load_losses(path)
-    with pytest.raises(ValueError, match="must end in"):
-        paper.load_losses(tmp_path / "losses.json")
-
-
 def test_user_losses_drive_figure3(tmp_path):
     losses = np.random.default_rng(2).gamma(2.0, 0.1, 3000)
     path = tmp_path / "mine.npy"
@@ -142,8 +167,12 @@ def test_user_losses_drive_figure3(tmp_path):
 
 
 def test_main_reports_bad_input(tmp_path, capsys):
-    assert paper.main(["--out", str(tmp_path), "--losses", str(tmp_path / "x.json"), "--no-progress"]) == 1
-    assert "error" in capsys.readouterr().err
+    # the same exit status as `gammaal fit` (0 ok, 2 bad input or usage); the file rules are in test_lossfile
+    assert paper.main(["--out", str(tmp_path), "--losses", str(tmp_path / "x.json"), "--no-progress"]) == 2
+    assert "unsupported file type '.json'" in capsys.readouterr().err
+    assert paper.main(["--seed", "not-a-number"]) == 2
+    assert "invalid int value" in capsys.readouterr().err
+    assert paper.main(["--help"]) == 0 and "Exit status: 0 on success, 2" in capsys.readouterr().out
 
 
 def test_figures_need_matplotlib_with_a_clear_message(monkeypatch):
