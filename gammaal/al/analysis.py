@@ -30,8 +30,9 @@ def gamma_analysis(losses, deltas_over_mean: Sequence[float]) -> GammaAnalysis:
     GammaAnalysis
         Per δ: :func:`gammaal.prob_within` under the fit, the exact empirical
         pair fraction (:func:`gammaal.empirical_pair_fraction`) and
-        φ(δ) (:func:`gammaal.expected_target`). Without two distinct positive
-        losses only ``n`` and ``n_excluded`` are set.
+        φ(δ) (:func:`gammaal.expected_target`). With fewer than two positive
+        losses only ``n`` and ``n_excluded`` are set; when :func:`gammaal.fit_gamma`
+        refuses the data (spread below rounding) ``fit_error`` says why.
 
     Examples
     --------
@@ -44,9 +45,13 @@ def gamma_analysis(losses, deltas_over_mean: Sequence[float]) -> GammaAnalysis:
         raise ValueError(f"deltas_over_mean must be finite and > 0, got {list(deltas_over_mean)}")
     positive = values[np.isfinite(values) & (values > 0)]
     result = GammaAnalysis(n=int(positive.size), n_excluded=int(values.size - positive.size))
-    if positive.size < 2 or np.ptp(positive) == 0:
+    if positive.size < 2:
         return result
-    fit = fit_gamma(positive)
+    try:
+        fit = fit_gamma(positive, ks=True)
+    except ValueError as err:  # spread below rounding: no gamma law to fit; the record says why
+        result.fit_error = str(err)
+        return result
     k, theta = float(fit.k), float(fit.theta)
     for ratio in deltas_over_mean:
         delta = float(ratio) * k * theta

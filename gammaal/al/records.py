@@ -49,7 +49,7 @@ class GammaDelta:
 
 @dataclass
 class GammaAnalysis:
-    """Gamma(k, θ) fitted to per-sample losses (:func:`gammaal.fit_gamma`); unset without 2 distinct positives."""
+    """Gamma(k, θ) fitted to per-sample losses (:func:`gammaal.fit_gamma`); unset without a fit (``fit_error``)."""
 
     n: int
     n_excluded: int
@@ -60,6 +60,7 @@ class GammaAnalysis:
     ks_statistic: float | None = None
     ks_pvalue: float | None = None
     deltas: list[GammaDelta] = field(default_factory=list)
+    fit_error: str | None = None
 
 
 @dataclass
