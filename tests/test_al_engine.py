@@ -98,6 +98,17 @@ def test_records_agree_with_an_independent_recomputation(full_run):
         if strategy in ("ll", "llpp"):
             order = np.argsort(-np.asarray(r.predicted_loss), kind="stable")[:4]
             assert [r.candidates[p] for p in order] == r.selected
+        # For one output dimension the RMSE of a set is the root of its mean per-sample MSE.
+        assert r.selected_metric == pytest.approx(np.sqrt(true[positions].mean()), rel=1e-5)
+        assert r.pool_metric == pytest.approx(np.sqrt(true.mean()), rel=1e-5)
+        # Training losses: base set then acquired pool items, under this cycle's model.
+        with torch.no_grad():
+            acquired = sorted(full_run.records[strategy][0][0].selected)  # labelled_data: base, then pool order
+            own = torch.cat([task.labelled.tensors[0], x_pool[acquired]])
+            own_y = torch.cat([task.labelled.tensors[1], y_pool[acquired]])
+            train_loss = ((model(own) - own_y) ** 2).mean(dim=1).numpy()
+        np.testing.assert_allclose(r.train_loss, train_loss, rtol=1e-5, atol=1e-7)
+        assert r.train_gamma.n + r.train_gamma.n_excluded == 12
 
 
 def test_coreset_picks_the_k_center_greedy_points_of_the_tap_embedding(full_run):
@@ -267,6 +278,19 @@ def test_records_round_trip_through_json(full_run):
     r = full_run.records["llpp"][0][0]
     assert al.records.from_dict(CycleRecord, to_dict(r)) == r
     assert dataclasses.is_dataclass(r.gamma) and dataclasses.is_dataclass(r.correlation)
+
+
+def test_subset_scores_only_part_of_the_pool(tmp_path):
+    result = al.run(toy_task(), tmp_path / "subset", ["random", "llpp"], seeds=1, subset=10, **SETTINGS)
+    for strategy in ("random", "llpp"):
+        records = result.records[strategy][0]
+        for r in records[:2]:
+            assert len(r.candidates) == 10 and set(r.selected) <= set(r.candidates)
+            assert not set(r.candidates) & {i for q in records[:r.cycle] for i in q.selected}
+        # The same subset for both strategies at cycle 0 (it depends on seed and cycle only).
+    assert result.records["random"][0][0].candidates == result.records["llpp"][0][0].candidates
+    with pytest.raises(ValueError, match="^subset"):
+        al.run(toy_task(), tmp_path / "bad", ["random"], seeds=1, subset=3, **SETTINGS)
 
 
 def test_bf16_autocast_run_is_valid(tmp_path):

@@ -11,7 +11,7 @@
 from .engine import StepHook, run
 from .heads import HEADS
 from .labelled import LabelledSet
-from .loss_prediction import LossPredictionModel
+from .loss_prediction import HeadSpec, LossPredictionModel
 from .objectives import OBJECTIVES, kl_ranking_loss, margin_ranking_loss
 from .records import Correlations, CycleRecord, GammaAnalysis, TrainingRecord
 from .results import Results, load_results
@@ -19,7 +19,7 @@ from .settings import RunSettings
 from .strategies import STRATEGIES, Scores, Strategy, register_strategy
 from .task import RegressionTask, Task
 
-__all__ = ["run", "StepHook", "RunSettings", "LossPredictionModel", "Task", "RegressionTask", "LabelledSet",
+__all__ = ["run", "StepHook", "RunSettings", "LossPredictionModel", "HeadSpec", "Task", "RegressionTask", "LabelledSet",
            "STRATEGIES", "Strategy", "Scores", "register_strategy", "HEADS", "OBJECTIVES", "margin_ranking_loss",
            "kl_ranking_loss", "CycleRecord", "TrainingRecord", "GammaAnalysis", "Correlations", "Results",
            "load_results"]

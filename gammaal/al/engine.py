@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
 from ..atomic import atomic_write_json, read_json, remove_stale_temporaries, to_jsonable
@@ -40,7 +40,7 @@ from .analysis import gamma_analysis, loss_correlations
 from .checkpoint import atomic_torch_save
 from .distributed import DistributedContext, init_distributed
 from .labelled import LabelledSet
-from .loss_prediction import LossPredictionModel
+from .loss_prediction import HeadSpec, LossPredictionModel
 from .precision import to_device
 from .records import CycleRecord, from_dict, to_dict
 from .results import Results, load_results
@@ -204,9 +204,13 @@ def _train_and_test(run: _Run, network: LossPredictionModel, name: str, seed: in
                              desc=f"cycle {cycle} epochs", progress=run.talks)
     test = measure(network, task, task.test, np.arange(len(task.test)), ctx, batch_size=s.eval_batch_size,
                    amp=s.amp, needs={"outputs"}, num_workers=s.num_workers)
+    own = task.labelled_data(labelled.labelled_indices)
+    own_loss = measure(network, task, own, np.arange(len(own)), ctx, batch_size=s.eval_batch_size, amp=s.amp,
+                       num_workers=s.num_workers).true_loss
     return CycleRecord(strategy=name, seed=seed, cycle=cycle, num_labelled=len(train_set),
                        metric_name=task.metric_name, test_metric=task.metric(test.outputs, task.test),
-                       test_loss=float(test.true_loss.mean()), training=training)
+                       test_loss=float(test.true_loss.mean()), training=training,
+                       train_gamma=gamma_analysis(own_loss, s.gamma_deltas), train_loss=own_loss.tolist())
 
 
 def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPredictionModel, labelled: LabelledSet,
@@ -217,8 +221,11 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
     select_seed = derive_seed(seed, cycle, "select")
     seed_everything(select_seed)
     candidates = labelled.unlabelled_indices
+    if s.subset is not None and s.subset < candidates.size:
+        draw = np.random.default_rng(derive_seed(seed, cycle, "subset"))
+        candidates = np.sort(draw.choice(candidates, size=s.subset, replace=False))
     measured = measure(network, task, task.pool, candidates, ctx, batch_size=s.eval_batch_size, amp=s.amp,
-                       needs=strategy.needs, mc_passes=s.mc_passes, num_workers=s.num_workers,
+                       needs={*strategy.needs, "outputs"}, mc_passes=s.mc_passes, num_workers=s.num_workers,
                        desc=f"cycle {cycle} scoring" if run.talks else None)
     labelled_embeddings = None
     if "embeddings" in strategy.needs:
@@ -238,6 +245,8 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
     record.selected = chosen.tolist()
     record.selected_true_loss = float(true_loss[positions].mean()) if positions.size else None
     record.pool_true_loss = float(true_loss.mean())
+    record.selected_metric = task.metric(measured.outputs[positions], Subset(task.pool, chosen.tolist()))
+    record.pool_metric = task.metric(measured.outputs, Subset(task.pool, candidates.tolist()))
     record.correlation = loss_correlations(predicted, true_loss)
     record.gamma = gamma_analysis(true_loss, s.gamma_deltas)
     record.candidates = candidates.tolist()
@@ -273,9 +282,15 @@ def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int) -
     """
     s = run.settings
     torch.manual_seed(init_seed)
-    heads = {n: (STRATEGIES[n].head, STRATEGIES[n].objective) for n in names if STRATEGIES[n].head is not None}
-    network = LossPredictionModel(run.task.build_model(), run.task.taps, margin=s.margin, detach=s.detach,
-                                  heads=heads).to(run.ctx.device)
+    task = run.task
+    heads = {}
+    for n in names:
+        kind = STRATEGIES[n].head
+        if kind is not None:
+            taps = tuple(task.head_taps.get(kind, ())) or None
+            heads[n] = HeadSpec(kind, STRATEGIES[n].objective, taps, dict(task.head_options.get(kind, {})))
+    network = LossPredictionModel(task.build_model(), task.taps, margin=s.margin, detach=s.detach, heads=heads,
+                                  embedding_taps=task.embedding_taps).to(run.ctx.device)
     loader = DataLoader(run.task.labelled, batch_size=min(2, len(run.task.labelled)))
     inputs, _ = to_device(run.task.split_batch(next(iter(loader))), run.ctx.device)
     network.initialize(inputs, seed=seed)

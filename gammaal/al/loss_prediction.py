@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -26,7 +27,18 @@ from .heads import HEADS, pool_features
 from .objectives import OBJECTIVES
 from .taps import FeatureTaps
 
-__all__ = ["LossPredictionModel"]
+__all__ = ["HeadSpec", "LossPredictionModel"]
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """One loss head: its kind (:data:`~gammaal.al.heads.HEADS`), objective, the taps it reads
+    (None: the model's ``taps``) and keyword options for the head's constructor."""
+
+    kind: str
+    objective: str
+    taps: tuple[str, ...] | None = None
+    options: Mapping = field(default_factory=dict)
 
 
 class LossPredictionModel(nn.Module):
@@ -51,10 +63,13 @@ class LossPredictionModel(nn.Module):
         Stop the ranking loss's gradients at the taps, so the head never
         trains the backbone (the LearningLoss++ authors' choice). An attribute:
         a loop may flip it at any epoch (Yoo & Kweon detach after 60 %).
-    heads : mapping of name -> (head, objective), optional
+    heads : mapping of name -> HeadSpec or (head, objective[, taps[, options]]), optional
         Several named heads instead of one (the engine's shared base model
-        trains one per strategy); ``forward`` then returns a dict of predicted
-        losses. ``{}`` gives no head: the wrapper only exposes the embedding.
+        trains one per strategy), each on its own taps if given; ``forward``
+        then returns a dict of predicted losses. ``{}`` gives no head: the
+        wrapper only exposes the embedding.
+    embedding_taps : sequence of str, optional
+        Taps pooled into :attr:`embedding` (default: ``taps``).
 
     Attributes
     ----------
@@ -68,32 +83,48 @@ class LossPredictionModel(nn.Module):
     """
 
     def __init__(self, model: nn.Module, taps: Sequence[str], head: str = "gap", objective: str = "llpp",
-                 margin: float = 1.0, detach: bool = True, *, heads: Mapping[str, tuple[str, str]] | None = None):
+                 margin: float = 1.0, detach: bool = True, *, heads: Mapping[str, HeadSpec | tuple] | None = None,
+                 embedding_taps: Sequence[str] | None = None):
         super().__init__()
         if not isinstance(model, nn.Module):
             raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not math.isfinite(margin) or margin < 0:
             raise ValueError(f"margin must be a finite number >= 0, got {margin!r}")
-        specs = {"loss": (head, objective)} if heads is None else dict(heads)
-        for name, (kind, objective_name) in specs.items():
-            HEADS[kind], OBJECTIVES[objective_name]  # noqa: B018  (a ValueError names the unknown one)
+        for label, names in [("taps", taps), ("embedding_taps", embedding_taps or ())]:
+            if isinstance(names, str) or len(set(names)) != len(names):
+                raise ValueError(f"{label}: names must be a list of distinct submodule names, got {names!r}")
+        raw = {"loss": (head, objective)} if heads is None else dict(heads)
+        specs = {name: spec if isinstance(spec, HeadSpec) else HeadSpec(*spec) for name, spec in raw.items()}
+        for spec in specs.values():
+            HEADS[spec.kind], OBJECTIVES[spec.objective]  # noqa: B018  (a ValueError names the unknown one)
+        self.head_taps = {name: list(spec.taps) if spec.taps else list(taps) for name, spec in specs.items()}
+        self.embedding_taps = list(embedding_taps) if embedding_taps else list(taps)
+        names = list(dict.fromkeys([*self.embedding_taps, *(n for t in self.head_taps.values() for n in t)]))
         self.model = model
-        self.taps = FeatureTaps(model, taps)
-        self.heads = nn.ModuleDict({name: HEADS[kind](len(self.taps.names)) for name, (kind, _) in specs.items()})
-        self.objectives = {name: objective_name for name, (_, objective_name) in specs.items()}
+        self.taps = FeatureTaps(model, names)
+        self.heads = nn.ModuleDict({name: HEADS[spec.kind](len(self.head_taps[name]), **spec.options)
+                                    for name, spec in specs.items()})
+        self.objectives = {name: spec.objective for name, spec in specs.items()}
         self.single = heads is None
         self.margin = float(margin)
         self.detach = bool(detach)
         self.embedding: Tensor | None = None
 
+    def _features(self) -> dict[str, Tensor]:
+        return dict(zip(self.taps.names, self.taps.collect()))
+
+    def _predict(self, captured: dict[str, Tensor], name: str) -> Tensor:
+        features = [captured[n] for n in self.head_taps[name]]
+        if self.detach:
+            features = [f.detach() for f in features]
+        return self.heads[name](features, self.head_taps[name])
+
     def forward(self, x):
         self.taps.clear()
         prediction = self.model(x)
-        features = self.taps.collect()
-        if self.detach:
-            features = [f.detach() for f in features]
-        self.embedding = pool_features([f.detach() for f in features], self.taps.names)
-        predicted = {name: head(features, self.taps.names) for name, head in self.heads.items()}
+        captured = self._features()
+        self.embedding = pool_features([captured[n].detach() for n in self.embedding_taps], self.embedding_taps)
+        predicted = {name: self._predict(captured, name) for name in self.heads}
         return prediction, (predicted["loss"] if self.single else predicted)
 
     def ranking_loss(self, predicted_loss, true_loss: Tensor) -> Tensor:
@@ -130,11 +161,11 @@ class LossPredictionModel(nn.Module):
         try:
             self.taps.clear()
             self.model(x)
-            features = self.taps.collect()
-            for name, head in self.heads.items():
+            captured = self._features()
+            for name in self.heads:
                 if seed is not None:
                     torch.manual_seed(int(np.random.SeedSequence([int(seed), zlib.crc32(name.encode())])
                                           .generate_state(1)[0]))
-                head(features, self.taps.names)
+                self._predict(captured, name)
         finally:
             self.train(was_training)

@@ -82,10 +82,16 @@ class CycleRecord:
         Training-set size of this cycle (base set plus acquired pool items).
     test_metric, test_loss : float
         The task's metric and the mean per-sample loss on the test set.
+    train_gamma : GammaAnalysis or None
+        The gamma law of the per-sample training losses after training (paper Fig. 3).
+    train_loss : list of float
+        Those losses, in the order of the task's ``labelled_data``.
     selected : list of int
         Pool indices acquired by this cycle's model, most wanted first (empty in the last cycle).
     selected_true_loss, pool_true_loss : float or None
         Mean true loss of the selected samples and of all candidates, under the model that selected.
+    selected_metric, pool_metric : float or None
+        The task's metric on the selected samples and on all candidates (failure detection, paper Table 3a).
     correlation : Correlations or None
         The strategy's predicted loss vs the true loss over the candidates (loss-head strategies).
     gamma : GammaAnalysis or None
@@ -102,9 +108,13 @@ class CycleRecord:
     test_metric: float | None
     test_loss: float
     training: TrainingRecord
+    train_gamma: GammaAnalysis | None = None
+    train_loss: list[float] = field(default_factory=list)
     selected: list[int] = field(default_factory=list)
     selected_true_loss: float | None = None
     pool_true_loss: float | None = None
+    selected_metric: float | None = None
+    pool_metric: float | None = None
     correlation: Correlations | None = None
     gamma: GammaAnalysis | None = None
     candidates: list[int] = field(default_factory=list)

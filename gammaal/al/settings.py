@@ -53,6 +53,8 @@ class RunSettings:
     plateau_factor, plateau_patience, keep_best : see :class:`gammaal.al.training.Optimisation`.
     gamma_deltas : tuple of float
         Margins δ / (kθ) of the gamma near-tie analysis.
+    subset : int or None
+        Score only a random subset of this many unlabelled items per cycle (large pools); None scores all.
     mc_passes : int
         Forward passes for strategies that need "mc_samples".
     num_workers : int
@@ -82,6 +84,7 @@ class RunSettings:
     plateau_patience: int | None = None
     keep_best: bool = False
     gamma_deltas: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5)
+    subset: int | None = None
     mc_passes: int = 10
     num_workers: int = 0
     threads: int | None = None
@@ -120,6 +123,8 @@ class RunSettings:
         _integer(self.eval_batch_size, "eval_batch_size", 1)
         _integer(self.mc_passes, "mc_passes", 1)
         _integer(self.num_workers, "num_workers", 0)
+        if self.subset is not None and _integer(self.subset, "subset", 1) < self.budget:
+            raise ValueError(f"subset: must be >= budget ({self.budget}), got {self.subset}")
         if self.threads is not None:
             _integer(self.threads, "threads", 1)
         _number(self.lr, "lr", 0.0, strict=True)

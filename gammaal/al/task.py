@@ -16,7 +16,8 @@ The engine never looks inside a batch or a prediction; a task says
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 import torch
@@ -38,6 +39,13 @@ class Task(ABC):
         E.g. "RMSE" or "PCK@0.2".
     higher_is_better : bool
         Direction of the metric (reports only).
+    head_taps : mapping of head kind -> list of str
+        Taps of a head kind when they differ from ``taps`` (a backbone adapter's
+        "which maps feed which head", e.g. multi-scale maps for a conv head).
+    embedding_taps : list of str or None
+        Taps pooled into the core-set embedding (default: ``taps``).
+    head_options : mapping of head kind -> dict
+        Constructor options of a head kind (e.g. channels and map sizes).
     """
 
     labelled: Dataset
@@ -46,6 +54,9 @@ class Task(ABC):
     taps: list[str]
     metric_name: str = "metric"
     higher_is_better: bool = False
+    head_taps: Mapping[str, Sequence[str]] = MappingProxyType({})
+    embedding_taps: Sequence[str] | None = None
+    head_options: Mapping[str, Mapping] = MappingProxyType({})
 
     @abstractmethod
     def build_model(self) -> nn.Module:
@@ -133,7 +144,7 @@ class RegressionTask(Task):
         self._metric = metric or root_mean_squared_error
         self.metric_name = metric_name or ("RMSE" if metric is None else getattr(metric, "__name__", "metric"))
         self.higher_is_better = higher_is_better
-        self._targets: dict[int, np.ndarray] = {}
+        self._targets: dict[int, tuple[Dataset, np.ndarray]] = {}
 
     def build_model(self) -> nn.Module:
         return self._build_model()
@@ -149,12 +160,15 @@ class RegressionTask(Task):
         return prediction.float()
 
     def targets(self, dataset: Dataset) -> np.ndarray:
-        """All ``y`` of ``dataset`` stacked (cached per dataset object)."""
-        key = id(dataset)
-        if key not in self._targets:
-            self._targets[key] = np.stack([np.asarray(torch.as_tensor(dataset[i][1]), np.float64)
-                                           for i in range(len(dataset))])
-        return self._targets[key]
+        """All ``y`` of ``dataset`` stacked (cached per dataset object; a Subset reads its parent's)."""
+        if isinstance(dataset, Subset):
+            return self.targets(dataset.dataset)[np.asarray(dataset.indices, dtype=np.int64)]
+        cached = self._targets.get(id(dataset))
+        if cached is None or cached[0] is not dataset:  # the object itself is kept, so its id is never reused
+            cached = (dataset, np.stack([np.asarray(torch.as_tensor(dataset[i][1]), np.float64)
+                                         for i in range(len(dataset))]))
+            self._targets[id(dataset)] = cached
+        return cached[1]
 
     def metric(self, outputs: np.ndarray, dataset: Dataset) -> float:
         return float(self._metric(outputs, self.targets(dataset)))
