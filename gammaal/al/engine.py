@@ -148,9 +148,10 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
         state = _Run(task, settings, out_dir, ctx, resume, hook, progress)
         ctx.barrier()
         for seed in settings.seeds:
-            base = _shared_base(state, seed) if settings.share_base else None
+            seeded = dataclasses.replace(state, task=task.for_seed(seed))
+            base = _shared_base(seeded, seed) if settings.share_base else None
             for name in settings.strategies:
-                _run_strategy(state, name, seed, base)
+                _run_strategy(seeded, name, seed, base)
     finally:
         torch.set_num_threads(threads_before)
         if own_ctx:

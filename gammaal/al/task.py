@@ -78,6 +78,10 @@ class Task(ABC):
         """Compact per-sample outputs (B, ...) kept for :meth:`metric`; default: the prediction itself."""
         return prediction
 
+    def for_seed(self, seed: int) -> Task:
+        """The task as seen by run seed ``seed`` (e.g. a per-seed random base set); default: unchanged."""
+        return self
+
     def training_data(self, pool_indices: np.ndarray) -> Dataset:
         """The training set of a cycle: the base set plus the acquired pool items."""
         return ConcatDataset([self.labelled, Subset(self.pool, [int(i) for i in pool_indices])])

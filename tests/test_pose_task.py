@@ -1,0 +1,69 @@
+"""Pose as one task of the gammaal.al engine: PoseTask on the micro synthetic config, all five strategies."""
+import numpy as np
+import pytest
+import torch
+
+import gammaal.al as al
+from gammaal.al.distributed import DistributedContext
+from pose.config import config_from_dict
+from pose.loop import PoseNetwork, accuracy, infer
+from pose.task import PoseTask, engine_settings
+
+ALL = ["random", "coreset", "ll", "llpp", "llpp_conv"]
+MICRO = {
+    "name": "micro", "seeds": 1,
+    "model": {"nstack": 1, "channels": 8, "input_size": 64, "stem_channels": [8, 8]},
+    "data": {"dataset": "synthetic", "base_size": 4, "pool_size": 12, "test_size": 4},
+    "train": {"epochs": 1, "batch_size": 2, "eval_batch_size": 16, "device": "cpu", "threads": 1},
+    "active": {"strategies": ALL, "cycles": 2, "budget": 2},
+}
+
+
+@pytest.fixture(scope="module")
+def pose_run(tmp_path_factory):
+    config = config_from_dict(MICRO)
+    task = PoseTask(config)
+    return task, al.run(task, tmp_path_factory.mktemp("pose_engine") / "run", progress=False,
+                        **engine_settings(config))
+
+
+def test_pose_task_runs_every_strategy_with_valid_selections(pose_run):
+    task, result = pose_run
+    assert result.metric_name == "PCK@0.2" and task.pool_uids.tolist() == list(range(4, 16))
+    for strategy in ALL:
+        records = result.records[strategy][0]
+        assert [r.num_labelled for r in records] == [4, 6, 8]
+        chosen = [i for r in records for i in r.selected]
+        assert len(set(chosen)) == 4 and all(0 <= i < 12 for i in chosen)
+        for r in records:
+            assert 0 <= r.test_metric <= 1
+        for r in records[:2]:
+            assert (r.predicted_loss is not None) == (strategy in ("ll", "llpp", "llpp_conv"))
+            assert 0 <= r.selected_metric <= 1 and 0 <= r.pool_metric <= 1
+            if r.predicted_loss is not None:
+                order = np.argsort(-np.asarray(r.predicted_loss), kind="stable")[:2]
+                assert [r.candidates[p] for p in order] == r.selected
+
+
+def test_llpp_conv_trains_the_multi_scale_conv_head(pose_run):
+    task, result = pose_run
+    checkpoint = torch.load(result.out_dir / "llpp_conv" / "seed_0" / "trained_01.pt", weights_only=False)
+    keys = [k for k in checkpoint["network"] if k.startswith("heads.llpp_conv.")]
+    assert any(".downsamplers." in k for k in keys)  # pose.heads.ConvLossHead, on the five scales
+    base = torch.load(result.out_dir / "base" / "seed_0" / "trained_00.pt", weights_only=False)["network"]
+    assert {k.split(".")[1] for k in base if k.startswith("heads.")} == {"ll", "llpp", "llpp_conv"}
+
+
+def test_engine_test_metric_matches_the_pose_loop_inference(pose_run):
+    # The engine's decode + PCK against pose.loop's own inference path on the same weights.
+    task, result = pose_run
+    checkpoint = torch.load(result.out_dir / "random" / "seed_0" / "trained_02.pt", weights_only=False)
+    hourglass_state = {k[len("model.hourglass."):]: v for k, v in checkpoint["network"].items()
+                       if k.startswith("model.hourglass.")}
+    model = task.build_model().hourglass
+    model.load_state_dict(hourglass_state)
+    config = config_from_dict(MICRO)
+    out = infer(PoseNetwork(model), task.data.test, np.arange(len(task.data.test)), config, DistributedContext())
+    pck = accuracy(task.data.test, np.arange(len(task.data.test)), out["pred_joints"], task.data.threshold).mean
+    assert result.records["random"][0][2].test_metric == pytest.approx(pck, abs=1e-12)
+    np.testing.assert_allclose(result.records["random"][0][2].test_loss, out["true_loss"].mean(), rtol=1e-5)
