@@ -117,4 +117,5 @@ def engine_settings(config: RunConfig) -> dict:
                 amp=t.amp, eval_batch_size=t.eval_batch_size, loss_weight=m.loss_weight, margin=m.margin,
                 detach=m.detach_features, share_base=t.share_base, init=t.init, plateau_factor=t.plateau_factor,
                 plateau_patience=t.plateau_patience, keep_best=True, gamma_deltas=list(a.gamma_deltas),
-                subset=a.subset, num_workers=config.data.num_workers, threads=t.threads)
+                subset=a.subset, num_workers=config.data.num_workers, threads=t.threads,
+                first_epochs=t.base_epochs, channels_last=t.channels_last, sync_batchnorm=t.sync_batchnorm)

@@ -293,6 +293,32 @@ def test_subset_scores_only_part_of_the_pool(tmp_path):
         al.run(toy_task(), tmp_path / "bad", ["random"], seeds=1, subset=3, **SETTINGS)
 
 
+def test_first_epochs_metadata_and_channels_last(tmp_path):
+    result = al.run(toy_task(), tmp_path / "first", ["llpp"], seeds=1, first_epochs=5, metadata={"who": "test"},
+                    **SETTINGS)
+    assert [len(r.training.history) for r in result.records["llpp"][0]] == [5, 3, 3]
+    from gammaal.atomic import read_json
+    assert read_json(tmp_path / "first" / "run.json")["metadata"] == {"who": "test"}
+
+    class Conv(nn.Module):  # a 4-D input, so NHWC applies
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 4, 3, padding=1)
+            self.fc = nn.Linear(4, 1)
+
+        def forward(self, x):
+            return self.fc(torch.relu(self.conv(x)).mean(dim=(2, 3)))
+
+    g = torch.Generator().manual_seed(0)
+    images, y = torch.rand(40, 1, 6, 6, generator=g), torch.rand(40, 1, generator=g)
+    task = al.RegressionTask(Conv, ["conv"], TensorDataset(images[:8], y[:8]), TensorDataset(images[8:30], y[8:30]),
+                             TensorDataset(images[30:], y[30:]))
+    plain = al.run(task, tmp_path / "nchw", ["ll"], seeds=1, **SETTINGS)
+    nhwc = al.run(task, tmp_path / "nhwc", ["ll"], seeds=1, channels_last=True, **SETTINGS)
+    for a, b in zip(plain.records["ll"][0], nhwc.records["ll"][0]):
+        assert a.test_metric == pytest.approx(b.test_metric, rel=1e-4)  # same maths, another memory layout
+
+
 def test_bf16_autocast_run_is_valid(tmp_path):
     result = al.run(toy_task(), tmp_path / "bf16", ["llpp"], seeds=1, amp="bf16", **SETTINGS)
     records = result.records["llpp"][0]

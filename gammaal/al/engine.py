@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
@@ -83,7 +84,8 @@ class _Run:
 def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", "coreset", "ll", "llpp"), *,
         cycles: int, budget: int, seeds: int | Sequence[int] = 1, epochs: int, batch_size: int, lr: float,
         device: str = "auto", resume: bool = False, hook: StepHook | None = None,
-        ctx: DistributedContext | None = None, progress: bool = True, **options) -> Results:
+        ctx: DistributedContext | None = None, progress: bool = True, metadata: dict | None = None,
+        **options) -> Results:
     """Run active learning for every seed and strategy on ``task``, writing into ``out_dir``.
 
     Parameters
@@ -108,6 +110,8 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
         Default: :func:`gammaal.al.distributed.init_distributed` (torchrun-aware).
     progress : bool
         Progress bars and a line per cycle (on rank 0).
+    metadata : dict, optional
+        Saved under ``"metadata"`` in ``run.json`` (e.g. the caller's own config).
     **options
         Further :class:`gammaal.al.RunSettings` fields (``amp``, ``weight_decay``,
         ``share_base``, ``init``, ``detach``, ``margin``, ``loss_weight``, ...).
@@ -141,7 +145,7 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
         if ctx.is_main:
             remove_stale_temporaries(out_dir)
             if not meta_path.is_file():
-                atomic_write_json(meta_path, _run_metadata(task, settings, ctx))
+                atomic_write_json(meta_path, {**_run_metadata(task, settings, ctx), "metadata": metadata or {}})
             if progress:
                 tqdm.write(f"gammaal.al run -> {out_dir} on {ctx.device} x{ctx.world_size}; {task.metric_name}; "
                            f"seeds {list(settings.seeds)}; strategies {list(settings.strategies)}")
@@ -201,13 +205,12 @@ def _train_and_test(run: _Run, network: LossPredictionModel, name: str, seed: in
                     labelled: LabelledSet) -> CycleRecord:
     task, s, ctx = run.task, run.settings, run.ctx
     train_set = task.training_data(labelled.labelled_indices)
-    training = train_network(network, train_set, task, s.optimisation, ctx, derive_seed(seed, cycle, "train"),
+    training = train_network(network, train_set, task, s.optimisation(cycle), ctx,
+                             derive_seed(seed, cycle, "train"),
                              desc=f"cycle {cycle} epochs", progress=run.talks)
-    test = measure(network, task, task.test, np.arange(len(task.test)), ctx, batch_size=s.eval_batch_size,
-                   amp=s.amp, needs={"outputs"}, num_workers=s.num_workers)
+    test = measure(network, task, task.test, np.arange(len(task.test)), ctx, needs={"outputs"}, **_scoring(s))
     own = task.labelled_data(labelled.labelled_indices)
-    own_loss = measure(network, task, own, np.arange(len(own)), ctx, batch_size=s.eval_batch_size, amp=s.amp,
-                       num_workers=s.num_workers).true_loss
+    own_loss = measure(network, task, own, np.arange(len(own)), ctx, **_scoring(s)).true_loss
     return CycleRecord(strategy=name, seed=seed, cycle=cycle, num_labelled=len(train_set),
                        metric_name=task.metric_name, test_metric=task.metric(test.outputs, task.test),
                        test_loss=float(test.true_loss.mean()), training=training,
@@ -225,14 +228,13 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
     if s.subset is not None and s.subset < candidates.size:
         draw = np.random.default_rng(derive_seed(seed, cycle, "subset"))
         candidates = np.sort(draw.choice(candidates, size=s.subset, replace=False))
-    measured = measure(network, task, task.pool, candidates, ctx, batch_size=s.eval_batch_size, amp=s.amp,
-                       needs={*strategy.needs, "outputs"}, mc_passes=s.mc_passes, num_workers=s.num_workers,
-                       desc=f"cycle {cycle} scoring" if run.talks else None)
+    measured = measure(network, task, task.pool, candidates, ctx, needs={*strategy.needs, "outputs"},
+                       desc=f"cycle {cycle} scoring" if run.talks else None, **_scoring(s))
     labelled_embeddings = None
     if "embeddings" in strategy.needs:
         own = task.labelled_data(labelled.labelled_indices)
-        labelled_embeddings = measure(network, task, own, np.arange(len(own)), ctx, batch_size=s.eval_batch_size,
-                                      amp=s.amp, needs={"embeddings"}, num_workers=s.num_workers).embeddings
+        labelled_embeddings = measure(network, task, own, np.arange(len(own)), ctx, needs={"embeddings"},
+                                      **_scoring(s)).embeddings
     predicted = measured.predicted_loss.get(name)
     scores = Scores(num_candidates=candidates.size, predicted_loss=predicted, embeddings=measured.embeddings,
                     labelled_embeddings=labelled_embeddings, outputs=measured.outputs,
@@ -290,12 +292,23 @@ def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int) -
         if kind is not None:
             taps = tuple(task.head_taps.get(kind, ())) or None
             heads[n] = HeadSpec(kind, STRATEGIES[n].objective, taps, dict(task.head_options.get(kind, {})))
-    network = LossPredictionModel(task.build_model(), task.taps, margin=s.margin, detach=s.detach, heads=heads,
+    model = task.build_model()
+    if s.sync_batchnorm and run.ctx.distributed and run.ctx.device.type == "cuda":
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # before the taps are hooked
+    network = LossPredictionModel(model, task.taps, margin=s.margin, detach=s.detach, heads=heads,
                                   embedding_taps=task.embedding_taps).to(run.ctx.device)
     loader = DataLoader(run.task.labelled, batch_size=min(2, len(run.task.labelled)))
-    inputs, _ = to_device(run.task.split_batch(next(iter(loader))), run.ctx.device)
+    inputs, _ = to_device(run.task.split_batch(next(iter(loader))), run.ctx.device, s.channels_last)
     network.initialize(inputs, seed=seed)
+    if s.channels_last:  # after the lazy head layers have their shapes
+        network = network.to(memory_format=torch.channels_last)
     return network
+
+
+def _scoring(s: RunSettings) -> dict:
+    """The keyword arguments of every :func:`~gammaal.al.scoring.measure` call of a run."""
+    return {"batch_size": s.eval_batch_size, "amp": s.amp, "mc_passes": s.mc_passes, "num_workers": s.num_workers,
+            "channels_last": s.channels_last}
 
 
 def _save(run: _Run, directory: Path, cycle: int, step: str, labelled: LabelledSet, network, record) -> None:

@@ -17,12 +17,13 @@ def autocast(device: torch.device, amp: str):
     return torch.autocast(device.type, dtype=torch.bfloat16 if amp == "bf16" else torch.float16)
 
 
-def to_device(value, device: torch.device):
-    """Move tensors (nested in tuples, lists, dicts) to ``device``; leave anything else alone."""
+def to_device(value, device: torch.device, channels_last: bool = False):
+    """Move tensors (nested in tuples, lists, dicts) to ``device``; 4-D ones to NHWC with ``channels_last``."""
     if isinstance(value, torch.Tensor):
-        return value.to(device, non_blocking=True)
+        value = value.to(device, non_blocking=True)
+        return value.contiguous(memory_format=torch.channels_last) if channels_last and value.dim() == 4 else value
     if isinstance(value, dict):
-        return {k: to_device(v, device) for k, v in value.items()}
+        return {k: to_device(v, device, channels_last) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(to_device(v, device) for v in value)
+        return type(value)(to_device(v, device, channels_last) for v in value)
     return value

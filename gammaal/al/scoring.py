@@ -42,7 +42,7 @@ def _dropout_on(network: nn.Module) -> None:
 @torch.no_grad()
 def measure(network: LossPredictionModel, task: Task, dataset: Dataset, indices, ctx: DistributedContext, *,
             batch_size: int, amp: str = "none", needs: Collection[str] = (), mc_passes: int = 10,
-            num_workers: int = 0, desc: str | None = None) -> Measured:
+            num_workers: int = 0, channels_last: bool = False, desc: str | None = None) -> Measured:
     """Measure ``network`` on ``dataset[indices]``: each rank takes ``indices[rank::world]``, all ranks get all.
 
     ``needs`` may contain "embeddings", "outputs" and "mc_samples"; true and
@@ -57,7 +57,7 @@ def measure(network: LossPredictionModel, task: Task, dataset: Dataset, indices,
     parts.update({f"head:{name}": [] for name in network.heads})
     network.eval()
     for batch in tqdm(loader, desc=desc, leave=False, disable=not ctx.is_main or desc is None, unit="batch"):
-        inputs, targets = to_device(task.split_batch(batch), ctx.device)
+        inputs, targets = to_device(task.split_batch(batch), ctx.device, channels_last)
         with autocast(ctx.device, amp):
             prediction, predicted = network(inputs)
         parts["true_loss"].append(task.loss(prediction, targets).float().cpu().numpy())

@@ -36,9 +36,15 @@ class RunSettings:
     cycles, budget : int
     seeds : tuple of int
     epochs, batch_size : int
+    first_epochs : int or None
+        Epochs of cycle 0 (the base model) when they differ from ``epochs``.
     lr, weight_decay : float
     device : str
     amp : {"none", "bf16", "fp16"}
+    channels_last : bool
+        NHWC memory format for the model and 4-D inputs (faster convolutions on recent GPUs).
+    sync_batchnorm : bool
+        Synchronise BatchNorm statistics across ranks (DDP on CUDA only).
     eval_batch_size : int
     loss_weight : float
         Weight of the ranking objective next to the task loss.
@@ -73,7 +79,10 @@ class RunSettings:
     lr: float
     device: str = "auto"
     weight_decay: float = 0.0
+    first_epochs: int | None = None
     amp: str = "none"
+    channels_last: bool = False
+    sync_batchnorm: bool = False
     eval_batch_size: int = 256
     loss_weight: float = 1.0
     margin: float = 1.0
@@ -139,7 +148,9 @@ class RunSettings:
             raise ValueError(f"amp: must be one of {AMP_MODES}, got {self.amp!r}")
         if self.init not in ("scratch", "finetune"):
             raise ValueError(f"init: must be 'scratch' or 'finetune', got {self.init!r}")
-        for name in ("detach", "share_base", "keep_best"):
+        if self.first_epochs is not None:
+            _integer(self.first_epochs, "first_epochs", 0)
+        for name in ("detach", "share_base", "keep_best", "channels_last", "sync_batchnorm"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name}: must be True or False, got {getattr(self, name)!r}")
         if self.share_base and not self.detach:
@@ -153,10 +164,11 @@ class RunSettings:
         if self.cycles * self.budget > len(task.pool):
             raise ValueError(f"budget: {self.cycles} cycles x {self.budget} items exceed the pool of {len(task.pool)}")
 
-    @property
-    def optimisation(self) -> Optimisation:
-        """The training part."""
-        return Optimisation(epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
+    def optimisation(self, cycle: int) -> Optimisation:
+        """The training part, for ``cycle``."""
+        epochs = self.first_epochs if cycle == 0 and self.first_epochs is not None else self.epochs
+        return Optimisation(epochs=epochs, batch_size=self.batch_size, lr=self.lr,
                             weight_decay=self.weight_decay, loss_weight=self.loss_weight, amp=self.amp,
                             plateau_factor=self.plateau_factor, plateau_patience=self.plateau_patience,
-                            keep_best=self.keep_best, num_workers=self.num_workers)
+                            keep_best=self.keep_best, num_workers=self.num_workers,
+                            channels_last=self.channels_last)

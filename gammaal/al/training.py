@@ -40,6 +40,7 @@ class Optimisation:
     plateau_patience: int | None = None
     keep_best: bool = False
     num_workers: int = 0
+    channels_last: bool = False
 
 
 def _epoch(module: nn.Module, network: LossPredictionModel, task: Task, loader, optimizer, scaler,
@@ -48,7 +49,7 @@ def _epoch(module: nn.Module, network: LossPredictionModel, task: Task, loader, 
     network.train()
     sums = np.zeros(4)
     for batch in loader:
-        inputs, targets = to_device(task.split_batch(batch), device)
+        inputs, targets = to_device(task.split_batch(batch), device, opt.channels_last)
         with autocast(device, opt.amp):
             prediction, predicted = module(inputs)
         # Losses in float32 even under autocast: small per-sample losses lose their ranking in bf16.
