@@ -7,11 +7,13 @@ cheap and torch-free:
   heatmaps plus the multi-scale features the loss-prediction heads consume.
 - ``pose.heads``: loss-prediction heads, GAP+FC (Learning Loss / LL++) and the
   convolutional LL++conv head (paper §4.2).
-- ``pose.objectives``: heatmap MSE and the pairwise ranking objectives
-  (margin ranking, paper Eq. 1; KL, paper Eq. 3).
+- ``pose.objectives``: heatmap MSE (the ranking objectives are ``gammaal.al``'s).
 - ``pose.metrics``: PCK / PCKh on numpy arrays.
 - ``pose.data``, ``pose.strategies``, ``pose.loop``, ``pose.cli``: datasets,
   selection strategies, the active learning loop and the command line.
+- ``pose.task``, ``pose.backbone``, ``pose.llpp_conv``: pose as a task of the
+  ``gammaal.al`` engine (``PoseTask``, the hourglass adapter with named taps, the
+  LL++conv head and strategy registered as plug-ins).
 """
 
 __all__ = []
