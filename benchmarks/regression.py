@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.regression [--seeds 10] [--quick] [--out results]``
 
-Two tasks, each a small MLP (two hidden ReLU layers, both tapped by the loss head):
+Two tasks, each a small MLP (two hidden ReLU layers of 32 or 64 units, both tapped by the loss head):
 
 * **diabetes** — scikit-learn's bundled ``load_diabetes`` (442 patients, 10
   features, disease progression after one year; ships inside the scikit-learn
@@ -29,16 +29,15 @@ import dataclasses
 import math
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import stats
 from torch import nn
 from torch.utils.data import TensorDataset
 
 import gammaal.al as al
+from gammaal.al.results import t_interval
 from gammaal.atomic import atomic_write_json, atomic_write_text
 
 STRATEGIES = ["random", "coreset", "ll", "llpp"]
@@ -46,7 +45,7 @@ LABELS = {"random": "Random", "coreset": "Core-set", "ll": "LL", "llpp": "LL++"}
 QUANTITIES = {"test_metric": "test RMSE", "selected_true_loss": "selected true loss", "spearman": "Spearman"}
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Protocol:
     """Sizes and training of one benchmark task."""
 
@@ -119,23 +118,14 @@ def run_task(name: str, p: Protocol, seeds: int, runs: Path, progress: bool) -> 
     return {s: {q: np.array(v) for q, v in qs.items()} for s, qs in values.items()}
 
 
-def interval(samples: np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of the 95 % t-interval over the finite entries (NaN when fewer than 2)."""
-    samples = samples[np.isfinite(samples)]
-    if samples.size < 2:
-        return (float(samples.mean()) if samples.size else math.nan), math.nan
-    half = stats.t.ppf(0.975, samples.size - 1) * samples.std(ddof=1) / math.sqrt(samples.size)
-    return float(samples.mean()), float(half)
-
-
 def summarise(values: dict[str, dict[str, np.ndarray]]) -> dict:
     """Per quantity, strategy and cycle: mean and CI half-width; and the paired LL++ − LL difference."""
     summary = {}
     for quantity in QUANTITIES:
         cycles = values["random"][quantity].shape[1]
-        rows = {s: [interval(values[s][quantity][:, c]) for c in range(cycles)] for s in STRATEGIES}
+        rows = {s: [t_interval(values[s][quantity][:, c]) for c in range(cycles)] for s in STRATEGIES}
         diff = values["llpp"][quantity] - values["ll"][quantity]
-        rows["llpp_minus_ll"] = [interval(diff[:, c]) for c in range(cycles)]
+        rows["llpp_minus_ll"] = [t_interval(diff[:, c]) for c in range(cycles)]
         summary[quantity] = {k: [{"mean": m, "ci95": h} for m, h in v] for k, v in rows.items()}
     return summary
 

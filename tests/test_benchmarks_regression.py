@@ -19,10 +19,10 @@ def regression(monkeypatch):
 
 def test_interval_is_the_t_interval(regression):
     samples = np.random.default_rng(0).normal(size=7)
-    mean, half = regression.interval(samples)
+    mean, half = regression.t_interval(samples)
     low, high = stats.t.interval(0.95, 6, loc=samples.mean(), scale=stats.sem(samples))
     assert mean == pytest.approx((low + high) / 2) and half == pytest.approx((high - low) / 2)
-    assert np.isnan(regression.interval(np.array([1.0, np.nan]))[1])
+    assert np.isnan(regression.t_interval(np.array([1.0, np.nan]))[1])
 
 
 def test_heteroscedastic_noise_follows_sigma(regression):

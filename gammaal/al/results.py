@@ -4,12 +4,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import math
+
 import numpy as np
+from scipy import stats
 
 from ..atomic import read_json
 from .records import CycleRecord, from_dict
 
-__all__ = ["Results", "load_results"]
+__all__ = ["Results", "load_results", "t_interval", "CORRELATION_FIELDS"]
+
+CORRELATION_FIELDS = ("pearson", "spearman", "kendall")
+
+
+def t_interval(samples) -> tuple[float, float]:
+    """Mean and half-width of the 95 % Student-t interval over the finite entries (half-width NaN below 2).
+
+    Examples
+    --------
+    >>> m, h = t_interval([1.0, 2.0, 3.0, float("nan")])
+    >>> round(m, 6), round(h, 4)
+    (2.0, 2.4841)
+    """
+    samples = np.asarray(samples, dtype=np.float64)
+    samples = samples[np.isfinite(samples)]
+    if samples.size < 2:
+        return (float(samples.mean()) if samples.size else math.nan), math.nan
+    half = stats.t.ppf(0.975, samples.size - 1) * samples.std(ddof=1) / math.sqrt(samples.size)
+    return float(samples.mean()), float(half)
 
 
 @dataclass
@@ -32,10 +54,14 @@ class Results:
         table = np.full((len(self.seeds), self.cycles + 1), np.nan)
         for row, seed in enumerate(self.seeds):
             for record in self.records[strategy][seed]:
-                source = record.correlation if attribute in ("spearman", "kendall", "pearson") else record
+                source = record.correlation if attribute in CORRELATION_FIELDS else record
                 value = getattr(source, attribute, None) if source is not None else None
                 table[row, record.cycle] = np.nan if value is None else float(value)
         return table
+
+    def intervals(self, strategy: str, attribute: str) -> list[tuple[float, float]]:
+        """Per cycle, :func:`t_interval` over seeds of :meth:`values`."""
+        return [t_interval(column) for column in self.values(strategy, attribute).T]
 
 
 def load_results(out_dir: str | Path) -> Results:
