@@ -47,3 +47,14 @@ def test_bad_task_file_and_setting_exit_2(tmp_path, capsys):
     path.write_text(TASK_FILE)
     assert main(["run", str(path), *base, "--set", "amp=fp8"]) == 2
     assert capsys.readouterr().err.startswith("error: amp:")
+
+
+def test_the_readme_task_file_defines_the_diabetes_task():
+    from pathlib import Path
+
+    from gammaal.al import RegressionTask
+    from gammaal.al.cli import _load_task
+
+    task = _load_task(str(Path(__file__).resolve().parents[1] / "benchmarks" / "diabetes_task.py"))
+    assert isinstance(task, RegressionTask)
+    assert (len(task.labelled), len(task.pool), len(task.test)) == (30, 270, 142)
