@@ -162,3 +162,21 @@ def test_user_training_loop_learns_a_predictable_loss(objective):
     # The head ranks samples like their noise level (the predictable part of the loss).
     rho = stats.spearmanr(predicted_loss.numpy(), x[:, 0].abs().numpy()).statistic
     assert rho > 0.7
+
+
+def test_a_deep_copy_taps_its_own_modules():
+    import copy
+
+    torch.manual_seed(0)
+    net = LossPredictionModel(ConvNet(), ["conv", "fc"])
+    x = torch.randn(4, 2, 4, 4)
+    net.initialize(x)
+    twin = copy.deepcopy(net)
+    with torch.no_grad():
+        for p in twin.model.parameters():
+            p.add_(1.0)
+        _, mine = net(x)
+        _, theirs = twin(x)
+        torch.testing.assert_close(twin.embedding, pool_features([twin.model.conv(x), twin.model.fc(
+            torch.relu(twin.model.conv(x)).mean(dim=(2, 3)))]))
+    assert not torch.allclose(mine, theirs)

@@ -7,13 +7,22 @@ from torch import Tensor, nn
 
 __all__ = ["FeatureTaps"]
 
+_SLOT = "_gammaal_tap_output"
+
+
+def _record_output(module: nn.Module, inputs, output) -> None:
+    # The output is kept on the module itself (not in a closure), so a deep copy of the
+    # model records into its own modules.
+    module.__dict__[_SLOT] = output
+
 
 class FeatureTaps:
     """Capture the outputs of ``model``'s submodules named in ``names`` on every forward.
 
     Names are those of ``model.named_modules()`` (e.g. ``"layer4"``,
     ``"encoder.blocks.3"``). A module called several times in one forward
-    leaves its last output.
+    leaves its last output. A ``copy.deepcopy`` of the model (or of a
+    :class:`~gammaal.al.LossPredictionModel`) taps its own modules.
 
     Parameters
     ----------
@@ -50,17 +59,13 @@ class FeatureTaps:
             valid = [name for name in modules if name]
             raise ValueError(f"taps: no submodule named {unknown} in {type(model).__name__}; valid names: {valid}")
         self.names = names
-        self._outputs: dict[str, object] = {}
-        self._handles = [modules[name].register_forward_hook(self._recorder(name)) for name in names]
-
-    def _recorder(self, name: str):
-        def record(module, inputs, output):
-            self._outputs[name] = output
-        return record
+        self.model = model
+        self._handles = [modules[name].register_forward_hook(_record_output) for name in names]
 
     def clear(self) -> None:
         """Forget captured outputs (call before a forward)."""
-        self._outputs.clear()
+        for name in self.names:
+            self.model.get_submodule(name).__dict__.pop(_SLOT, None)
 
     def collect(self) -> list[Tensor]:
         """The captured outputs in the order of ``names``, then :meth:`clear`.
@@ -70,10 +75,11 @@ class FeatureTaps:
         ValueError
             A tap that did not run in the last forward, or whose output is not a tensor.
         """
-        missing = [name for name in self.names if name not in self._outputs]
+        captured = {name: self.model.get_submodule(name).__dict__.get(_SLOT, _SLOT) for name in self.names}
+        missing = [name for name, out in captured.items() if out is _SLOT]
         if missing:
             raise ValueError(f"taps: {missing} did not run in the forward pass")
-        outputs = [self._outputs[name] for name in self.names]
+        outputs = [captured[name] for name in self.names]
         for name, out in zip(self.names, outputs):
             if not isinstance(out, Tensor):
                 raise ValueError(f"taps: {name!r} returned {type(out).__name__}, not a tensor; tap a submodule "
