@@ -365,3 +365,22 @@ def test_two_process_gloo_run_matches_one_process(tmp_path):
         for a, b in zip(single.records[strategy][0], double.records[strategy][0]):
             assert a.selected == b.selected
             np.testing.assert_allclose(b.true_loss, a.true_loss, rtol=1e-6)
+
+
+def test_damaged_run_files_name_the_file_and_the_fix(tmp_path):
+    out = tmp_path / "run"
+    al.run(toy_task(), out, ["llpp"], seeds=1, **SETTINGS)
+    (out / "llpp" / "seed_0" / "cycle_01.json").write_text('{"strategy": "ll')  # truncated
+    with pytest.raises(al.checkpoint.CorruptRunFile, match=r"cycle_01\.json: truncated or corrupt.*delete .*seed_0"):
+        al.load_results(out)
+    state = out / "llpp" / "seed_0" / "state.json"
+    state.write_text(state.read_text().replace('"step": "finished"', '"step": "trained"'))
+    (out / "llpp" / "seed_0" / "trained_02.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match=r"trained_02\.pt: truncated or corrupt"):
+        al.run(toy_task(), out, ["llpp"], seeds=1, resume=True, **SETTINGS)
+    import shutil
+
+    shutil.rmtree(out / "llpp" / "seed_0")  # the fix the message names: recompute that strategy and seed
+    again = al.run(toy_task(), out, ["llpp"], seeds=1, resume=True, **SETTINGS)
+    reference = al.run(toy_task(), tmp_path / "reference", ["llpp"], seeds=1, **SETTINGS)
+    assert [comparable(r) for r in again.records["llpp"][0]] == [comparable(r) for r in reference.records["llpp"][0]]

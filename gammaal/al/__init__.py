@@ -8,6 +8,7 @@
 
 ``import gammaal`` does not import this subpackage (nor torch).
 """
+from .checkpoint import CorruptRunFile
 from .engine import StepHook, run
 from .heads import HEADS
 from .labelled import LabelledSet
@@ -22,4 +23,4 @@ from .task import RegressionTask, Task
 __all__ = ["run", "StepHook", "RunSettings", "LossPredictionModel", "HeadSpec", "Task", "RegressionTask", "LabelledSet",
            "STRATEGIES", "Strategy", "Scores", "register_strategy", "HEADS", "OBJECTIVES", "margin_ranking_loss",
            "kl_ranking_loss", "CycleRecord", "TrainingRecord", "GammaAnalysis", "Correlations", "Results",
-           "load_results"]
+           "load_results", "CorruptRunFile"]

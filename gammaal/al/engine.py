@@ -36,9 +36,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
-from ..atomic import atomic_write_json, read_json, remove_stale_temporaries, to_jsonable
+from ..atomic import atomic_write_json, remove_stale_temporaries, to_jsonable
 from .analysis import gamma_analysis, loss_correlations
-from .checkpoint import atomic_torch_save
+from .checkpoint import CorruptRunFile, atomic_torch_save, load_checkpoint, read_run_json
 from .distributed import DistributedContext, init_distributed
 from .labelled import LabelledSet
 from .loss_prediction import HeadSpec, LossPredictionModel
@@ -134,7 +134,8 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
     if meta_path.is_file():
         if not resume:
             raise ValueError(f"out_dir: {out_dir} already holds a run; pass resume=True or choose another directory")
-        if read_json(meta_path)["settings"] != to_jsonable(dataclasses.asdict(settings)):
+        saved = read_run_json(meta_path, "it is not a finished step; restore it or start in a new out_dir")
+        if saved.get("settings") != to_jsonable(dataclasses.asdict(settings)):
             raise ValueError(f"resume: the settings differ from those saved in {meta_path}")
     own_ctx = ctx is None
     ctx = ctx or init_distributed(settings.device)
@@ -262,7 +263,7 @@ def _shared_base(run: _Run, seed: int):
     """Train (or, resuming, load) the cycle-0 model every strategy of ``seed`` starts from: (state_dict, record)."""
     directory = run.out_dir / "base" / f"seed_{seed}"
     if run.resume and (directory / "state.json").is_file():
-        checkpoint = torch.load(directory / "trained_00.pt", map_location="cpu", weights_only=False)
+        checkpoint = load_checkpoint(directory / "trained_00.pt", f"delete {directory} to retrain the base model")
         return checkpoint["network"], checkpoint["record"]
     network = _build_network(run, run.settings.strategies, seed, derive_seed(seed, 0, "init"))
     record = _train_and_test(run, network, "base", seed, 0, LabelledSet(len(run.task.pool)))
@@ -330,10 +331,14 @@ def _restore(run: _Run, name: str, seed: int, directory: Path, labelled: Labelle
     path = directory / "state.json"
     if not (run.resume and path.is_file()):
         return None, None, 0, False
-    state = read_json(path)
-    labelled.load_state_dict(state["labelled"])
-    cycle = int(state["cycle"])
-    checkpoint = torch.load(directory / f"trained_{cycle:02d}.pt", map_location=run.ctx.device, weights_only=False)
+    fix = f"delete {directory} to recompute this strategy and seed"
+    state = read_run_json(path, fix)
+    try:
+        labelled.load_state_dict(state["labelled"])
+        cycle = int(state["cycle"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CorruptRunFile(f"{path}: not a state of this run ({exc}); {fix}") from None
+    checkpoint = load_checkpoint(directory / f"trained_{cycle:02d}.pt", fix, map_location=run.ctx.device)
     network = _build_network(run, [name], seed, derive_seed(seed, cycle, "init"))
     network.load_state_dict(checkpoint["network"])
     if state["step"] == "trained":

@@ -9,7 +9,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from ..atomic import read_json
+from .checkpoint import CorruptRunFile, read_run_json
 from .records import CycleRecord, from_dict
 
 __all__ = ["Results", "load_results", "t_interval", "CORRELATION_FIELDS"]
@@ -64,19 +64,28 @@ class Results:
         return [t_interval(column) for column in self.values(strategy, attribute).T]
 
 
+def _record(path: Path) -> CycleRecord:
+    fix = f"delete {path.parent} and resume to recompute this strategy and seed"
+    data = read_run_json(path, fix)
+    try:
+        return from_dict(CycleRecord, data)
+    except (TypeError, ValueError) as exc:
+        raise CorruptRunFile(f"{path}: not a cycle record ({exc}); {fix}") from None
+
+
 def load_results(out_dir: str | Path) -> Results:
     """Load ``run.json`` and every ``<strategy>/seed_<s>/cycle_NN.json`` under ``out_dir``."""
     out_dir = Path(out_dir)
     meta_path = out_dir / "run.json"
     if not meta_path.is_file():
         raise ValueError(f"out_dir: {out_dir} holds no run (no run.json)")
-    meta = read_json(meta_path)
+    meta = read_run_json(meta_path, "restore it from a copy of the run")
     settings = meta["settings"]
     records: dict[str, dict[int, list[CycleRecord]]] = {}
     for strategy in settings["strategies"]:
         records[strategy] = {}
         for seed in settings["seeds"]:
             paths = sorted((out_dir / strategy / f"seed_{seed}").glob("cycle_*.json"))
-            records[strategy][seed] = [from_dict(CycleRecord, read_json(p)) for p in paths]
+            records[strategy][seed] = [_record(p) for p in paths]
     return Results(out_dir, list(settings["strategies"]), list(settings["seeds"]), int(settings["cycles"]),
                    meta["metric_name"], records)
