@@ -17,7 +17,7 @@ from .records import EpochRecord, TrainingRecord
 from .seeding import seed_everything
 from .task import Task
 
-__all__ = ["Optimisation", "train_network"]
+__all__ = ["Optimisation", "training_loader", "data_parallel", "train_network"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,28 @@ def _epoch(module: nn.Module, network: LossPredictionModel, task: Task, loader, 
     return sums
 
 
+def training_loader(dataset: Dataset, batch_size: int, ctx: DistributedContext, seed: int, num_workers: int = 0):
+    """``(loader, sampler)``: shuffled batches of ``batch_size / world`` items from ``seed``; under DDP each rank
+    reads its share through a ``DistributedSampler`` (call ``sampler.set_epoch``), else ``sampler`` is None."""
+    per_rank = max(batch_size // ctx.world_size, 1)
+    sampler = None
+    if ctx.distributed:
+        sampler = torch.utils.data.DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank,
+                                                      shuffle=True, seed=seed % 2**31)
+    loader = DataLoader(dataset, batch_size=per_rank, shuffle=sampler is None, sampler=sampler,
+                        generator=torch.Generator().manual_seed(seed), num_workers=num_workers,
+                        # A last batch of one has no ranking pair (and breaks BatchNorm in training mode).
+                        drop_last=len(dataset) // ctx.world_size >= per_rank, pin_memory=ctx.device.type == "cuda")
+    return loader, sampler
+
+
+def data_parallel(network: nn.Module, ctx: DistributedContext) -> nn.Module:
+    """``network`` wrapped in DistributedDataParallel under DDP, else itself."""
+    if not ctx.distributed:
+        return network
+    return nn.parallel.DistributedDataParallel(network, device_ids=[ctx.device] if ctx.device.type == "cuda" else None)
+
+
 def train_network(network: LossPredictionModel, dataset: Dataset, task: Task, opt: Optimisation,
                   ctx: DistributedContext, seed: int, desc: str = "train", progress: bool = True) -> TrainingRecord:
     """Train ``network`` in place on ``dataset`` for ``opt.epochs`` epochs, all randomness from ``seed``.
@@ -75,19 +97,8 @@ def train_network(network: LossPredictionModel, dataset: Dataset, task: Task, op
     """
     seed_everything(seed)
     started = time.perf_counter()
-    per_rank = max(opt.batch_size // ctx.world_size, 1)
-    sampler = None
-    if ctx.distributed:
-        sampler = torch.utils.data.DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank,
-                                                      shuffle=True, seed=seed % 2**31)
-    loader = DataLoader(dataset, batch_size=per_rank, shuffle=sampler is None, sampler=sampler,
-                        generator=torch.Generator().manual_seed(seed), num_workers=opt.num_workers,
-                        # A last batch of one has no ranking pair (and breaks BatchNorm in training mode).
-                        drop_last=len(dataset) // ctx.world_size >= per_rank, pin_memory=ctx.device.type == "cuda")
-    module: nn.Module = network
-    if ctx.distributed:
-        module = nn.parallel.DistributedDataParallel(
-            network, device_ids=[ctx.device] if ctx.device.type == "cuda" else None)
+    loader, sampler = training_loader(dataset, opt.batch_size, ctx, seed, opt.num_workers)
+    module = data_parallel(network, ctx)
     optimizer = torch.optim.Adam(network.parameters(), lr=opt.lr, weight_decay=opt.weight_decay)
     scheduler = None
     if opt.plateau_patience is not None:
