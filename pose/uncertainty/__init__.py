@@ -4,12 +4,30 @@
 - :mod:`.multipeak` — multi-peak entropy (Liu & Ferrari 2017);
 - :mod:`.head` — the auxiliary head on detached, pooled features (aleatoric, VL4Pose);
 - :mod:`.aleatoric` — per-joint log-variance and its Gaussian NLL (Kendall & Gal 2017);
+- :mod:`.skeleton_tree`, :mod:`.vl4pose` — link-length Gaussians and the exact tree pass (VL4Pose);
 """
 from .aleatoric import ARGMAX_VARIANCE_FLOOR, aleatoric_nll, aleatoric_score
 from .head import PooledParameterHead, hidden_widths
 from .multipeak import multipeak_entropy, peak_entropy
 from .peaks import Peaks, find_peaks
+from .skeleton_tree import LSP_TREE, MPII_TREE, SkeletonTree, skeleton_tree_for
+from .vl4pose import (
+    JointCandidates,
+    TreeLikelihood,
+    joint_candidates,
+    link_lengths,
+    link_nll,
+    link_visible,
+    split_link_parameters,
+    tree_log_likelihood,
+    vl4pose_score,
+)
 
 __all__ = [
-    "ARGMAX_VARIANCE_FLOOR", "aleatoric_nll", "aleatoric_score", "PooledParameterHead", "hidden_widths",
-   "Peaks", "find_peaks", "peak_entropy", "multipeak_entropy"]
+    "Peaks", "find_peaks", "peak_entropy", "multipeak_entropy",
+    "PooledParameterHead", "hidden_widths",
+    "ARGMAX_VARIANCE_FLOOR", "aleatoric_nll", "aleatoric_score",
+    "SkeletonTree", "MPII_TREE", "LSP_TREE", "skeleton_tree_for",
+    "split_link_parameters", "link_lengths", "link_visible", "link_nll", "JointCandidates", "joint_candidates",
+    "TreeLikelihood", "tree_log_likelihood", "vl4pose_score",
+]
