@@ -5,8 +5,17 @@
 - :mod:`.head` — the auxiliary head on detached, pooled features (aleatoric, VL4Pose);
 - :mod:`.aleatoric` — per-joint log-variance and its Gaussian NLL (Kendall & Gal 2017);
 - :mod:`.skeleton_tree`, :mod:`.vl4pose` — link-length Gaussians and the exact tree pass (VL4Pose);
+- :mod:`.egl` — EGL++: perplexity-calibrated neighbours and torch.func per-target gradient norms;
 """
 from .aleatoric import ARGMAX_VARIANCE_FLOOR, aleatoric_nll, aleatoric_score
+from .egl import (
+    Neighbours,
+    conv_and_linear_parameters,
+    egl_neighbours,
+    egl_scores,
+    per_target_gradient_norms,
+    perplexity_affinities,
+)
 from .head import PooledParameterHead, hidden_widths
 from .multipeak import multipeak_entropy, peak_entropy
 from .peaks import Peaks, find_peaks
@@ -30,4 +39,6 @@ __all__ = [
     "SkeletonTree", "MPII_TREE", "LSP_TREE", "skeleton_tree_for",
     "split_link_parameters", "link_lengths", "link_visible", "link_nll", "JointCandidates", "joint_candidates",
     "TreeLikelihood", "tree_log_likelihood", "vl4pose_score",
+    "perplexity_affinities", "Neighbours", "egl_neighbours", "conv_and_linear_parameters",
+    "per_target_gradient_norms", "egl_scores",
 ]
