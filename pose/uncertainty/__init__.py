@@ -6,6 +6,7 @@
 - :mod:`.aleatoric` — per-joint log-variance and its Gaussian NLL (Kendall & Gal 2017);
 - :mod:`.skeleton_tree`, :mod:`.vl4pose` — link-length Gaussians and the exact tree pass (VL4Pose);
 - :mod:`.egl` — EGL++: perplexity-calibrated neighbours and torch.func per-target gradient norms;
+- :mod:`.mc_dropout` — MC-dropout variance with dropout active only in a named region;
 """
 from .aleatoric import ARGMAX_VARIANCE_FLOOR, aleatoric_nll, aleatoric_score
 from .egl import (
@@ -17,6 +18,7 @@ from .egl import (
     perplexity_affinities,
 )
 from .head import PooledParameterHead, hidden_widths
+from .mc_dropout import MCDropoutResult, dropout_only_in, insert_input_dropout, mc_dropout
 from .multipeak import multipeak_entropy, peak_entropy
 from .peaks import Peaks, find_peaks
 from .skeleton_tree import LSP_TREE, MPII_TREE, SkeletonTree, skeleton_tree_for
@@ -41,4 +43,5 @@ __all__ = [
     "TreeLikelihood", "tree_log_likelihood", "vl4pose_score",
     "perplexity_affinities", "Neighbours", "egl_neighbours", "conv_and_linear_parameters",
     "per_target_gradient_norms", "egl_scores",
+    "dropout_only_in", "insert_input_dropout", "MCDropoutResult", "mc_dropout",
 ]
