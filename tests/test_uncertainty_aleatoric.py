@@ -34,7 +34,8 @@ def test_gradient_matches_hand_formula():
     assert torch.allclose(s.grad[0], expected, rtol=1e-14)
 
 
-@pytest.mark.parametrize("r2, floor", [(25.0, 0.0), (0.04, 0.0), (2.0, ARGMAX_VARIANCE_FLOOR), (0.0, ARGMAX_VARIANCE_FLOOR)])
+@pytest.mark.parametrize("r2, floor", [(25.0, 0.0), (0.04, 0.0), (2.0, ARGMAX_VARIANCE_FLOOR),
+                                       (0.0, ARGMAX_VARIANCE_FLOOR)])
 def test_minimiser_is_log_squared_error(r2, floor):
     pred = torch.tensor([[[math.sqrt(r2), 0.0]]], dtype=torch.float64)
     target = torch.zeros_like(pred)

@@ -48,9 +48,10 @@ def test_perplexity_calibration_meets_definition():
 
 def test_perplexity_limits():
     sq = torch.tensor([[0.0, 1.0, 4.0, 9.0], [2.0, 2.0, 2.0, 2.0], [0.0, 0.0, 0.0, 5.0]], dtype=torch.float64)
-    assert torch.allclose(perplexity_affinities(sq, 4.0)[0], torch.full((4,), 0.25, dtype=torch.float64), atol=1e-9)  # uniform
+    quarter = torch.full((4,), 0.25, dtype=torch.float64)
+    assert torch.allclose(perplexity_affinities(sq, 4.0)[0], quarter, atol=1e-9)  # perplexity M: uniform
     p = perplexity_affinities(sq, 2.0)
-    assert torch.allclose(p[1], torch.full((4,), 0.25, dtype=torch.float64))  # equal distances: only the uniform row exists
+    assert torch.allclose(p[1], quarter)  # equal distances: only the uniform row exists
     # three tied nearest points cannot reach perplexity 2: the closest row is uniform over them
     assert torch.allclose(p[2], torch.tensor([1 / 3, 1 / 3, 1 / 3, 0.0], dtype=torch.float64), atol=1e-12)
     assert perplexity_affinities(sq[:1], 1.0)[0, 0].item() == pytest.approx(1.0, abs=1e-9)

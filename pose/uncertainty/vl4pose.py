@@ -205,7 +205,8 @@ def tree_log_likelihood(candidates: JointCandidates, mean: Tensor, log_var: Tens
     belief = [log_prob[:, k].double() for k in range(j)]
     best_child: dict[int, Tensor] = {}
     for index, parent, child in reversed(tree.topological_links):
-        joint = belief[child][:, None, :] + _link_log_density(xy[:, parent], xy[:, child], mean[:, index], log_var[:, index])
+        link = _link_log_density(xy[:, parent], xy[:, child], mean[:, index], log_var[:, index])
+        joint = belief[child][:, None, :] + link
         if reduction == "max":
             message, best_child[index] = joint.max(dim=-1)
         else:
