@@ -56,6 +56,11 @@ def test_threshold_from_a_batch_of_losses():
     assert float(gammaal.prob_within(thr.delta, fit.k, fit.theta)) == pytest.approx(0.25, rel=1e-12)
     # about a quarter of the batch's pairs are tied within δ (exact all-pairs count, gamma sample)
     assert gammaal.empirical_pair_fraction(losses.numpy(), thr.delta) == pytest.approx(0.25, abs=0.02)
+    # exact zeros (images without a visible joint) are left out of the fit unless asked otherwise
+    padded = torch.cat([losses, torch.zeros(3, dtype=losses.dtype)])
+    assert tied_pair_threshold(padded).delta == thr.delta
+    with pytest.raises(ValueError, match="> 0"):
+        tied_pair_threshold(padded, ignore_zeros=False)
 
 
 def test_pair_filter_against_direct_count():

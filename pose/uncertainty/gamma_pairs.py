@@ -93,13 +93,19 @@ class TiedPairThreshold:
     fit: GammaFit
 
 
-def tied_pair_threshold(true_losses, q: float = 0.25, integer_shape: bool = False) -> TiedPairThreshold:
-    """Fit Gamma(k, θ) to ``true_losses`` (Tensor or array, > 0) and return its ``δ_q``.
+def tied_pair_threshold(true_losses, q: float = 0.25, integer_shape: bool = False,
+                        ignore_zeros: bool = True) -> TiedPairThreshold:
+    """Fit Gamma(k, θ) to ``true_losses`` (Tensor or array) and return its ``δ_q``.
 
-    Raises ``ValueError`` (from :func:`gammaal.fit_gamma`) for fewer than two losses, values
-    ``<= 0``, NaN/inf, or all-equal losses.
+    ``ignore_zeros``: leave exact zeros out of the fit (an image without any visible joint has
+    true loss 0, which a gamma law cannot produce); they still form pairs in the hinge.
+    Raises ``ValueError`` (from :func:`gammaal.fit_gamma`) for fewer than two usable losses,
+    negative values, NaN/inf, or all-equal losses.
     """
     values = true_losses.detach().double().cpu().numpy() if isinstance(true_losses, Tensor) else true_losses
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if ignore_zeros:
+        values = values[values != 0]
     fit = gammaal.fit_gamma(values, integer_shape=integer_shape)
     return TiedPairThreshold(delta=abs_difference_quantile(q, fit.k, fit.theta), q=float(q), fit=fit)
 
