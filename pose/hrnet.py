@@ -1,7 +1,10 @@
 """HRNet for heatmap pose estimation (Sun, Xiao, Liu & Wang, CVPR 2019), W32 by default.
 
 Layout of the paper's pose network (the ``w32_256x256`` configuration of
-leoxiaobin/deep-high-resolution-net.pytorch, which the LearningLoss++ authors also use):
+leoxiaobin/deep-high-resolution-net.pytorch, whose ``pose_hrnet.py`` the LearningLoss++ authors'
+repository also carries; note that their ``configuration.yml`` at HEAD sets a different, 5-branch
+variant with widths 64, 64, 128, 128, 128 and 2 blocks per branch — :func:`hrnet_spec` builds the
+W-family only):
 
 - stem: Conv3x3/2(3 → 64)-BN-ReLU, Conv3x3/2(64 → 64)-BN-ReLU, so an S×S image becomes
   64 × S/4 × S/4, then stage 1 = four bottleneck blocks (64 → 256);
