@@ -21,7 +21,9 @@ from torch import Tensor
 
 __all__ = ["Peaks", "find_peaks"]
 
-# Local maxima ranked before the spacing pass; more than ``num_peaks`` so plateaus cannot starve it.
+# Local maxima ranked before the spacing pass. More than ``num_peaks`` so that plateaus (several
+# window-maximum pixels, one peak) do not crowd out lower peaks; exact unless the top candidates
+# hold plateaus of more than this many pixels per peak (float network heatmaps have none).
 _CANDIDATES_PER_PEAK = 8
 
 
