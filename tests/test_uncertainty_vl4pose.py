@@ -176,3 +176,19 @@ def test_bad_input():
     with pytest.raises(ValueError, match="finite log_prob"):
         tree_log_likelihood(JointCandidates(torch.zeros(1, 14, 2, 2), torch.full((1, 14, 2), -math.inf)),
                             torch.zeros(1, 13), torch.zeros(1, 13), tree)
+
+
+def test_link_nll_minimiser_is_sample_mean_and_log_variance():
+    """One (μ, s) shared by n samples: the NLL is minimised at μ = mean d, s = log mean (d − μ)²."""
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(6)
+    d = torch.from_numpy(rng.gamma(9.0, 1.5, size=(50, 1)))
+
+    def f(v):
+        mean = torch.full_like(d, v[0])
+        return link_nll(mean, torch.full_like(d, v[1]), d).item()
+
+    found = minimize(f, x0=[5.0, 0.0], method="Nelder-Mead", options=dict(xatol=1e-10, fatol=1e-14, maxiter=4000)).x
+    assert found[0] == pytest.approx(d.mean().item(), abs=1e-6)
+    assert found[1] == pytest.approx(math.log(d.var(correction=0).item()), abs=1e-6)
