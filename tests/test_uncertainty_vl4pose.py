@@ -192,3 +192,24 @@ def test_link_nll_minimiser_is_sample_mean_and_log_variance():
     found = minimize(f, x0=[5.0, 0.0], method="Nelder-Mead", options=dict(xatol=1e-10, fatol=1e-14, maxiter=4000)).x
     assert found[0] == pytest.approx(d.mean().item(), abs=1e-6)
     assert found[1] == pytest.approx(math.log(d.var(correction=0).item()), abs=1e-6)
+
+
+def test_chain_from_hrnet_features_to_scores():
+    """HRNet stage-3 maps -> auxiliary head -> link NLL (trains the head only) and the selection score."""
+    from pose.hrnet import build_hrnet
+    from pose.uncertainty import PooledParameterHead
+
+    torch.manual_seed(0)
+    model = build_hrnet(joints=14, width=4, blocks=1, stem_channels=8, stage1_planes=4).eval()
+    head = PooledParameterHead(model.stage3_channels, outputs=2 * len(LSP_TREE.links))
+    out = model(torch.randn(2, 3, 64, 64))
+    params = head(out.stage3)
+    mean, log_var = split_link_parameters(params, LSP_TREE)
+    gt = torch.rand(2, 14, 2) * 16
+    loss = link_nll(mean, log_var, link_lengths(gt, LSP_TREE), link_visible(torch.ones(2, 14), LSP_TREE))
+    loss.backward()
+    assert all(p.grad is None for p in model.parameters())
+    assert all(p.grad is not None for p in head.parameters())
+    result, pose = vl4pose_score(out.heatmaps[-1].detach(), params.detach(), LSP_TREE, min_distance=2)
+    assert result.log_likelihood.shape == (2,) and torch.isfinite(result.log_likelihood).all()
+    assert pose.shape == (2, 14, 2)
