@@ -3,8 +3,9 @@
 :class:`HourglassBackbone` runs a :class:`~pose.hourglass.StackedHourglass` and
 passes the last stack's maps through named identity submodules, so
 :class:`gammaal.al.LossPredictionModel` taps them by name like any other
-model's layers. Another backbone (HRNet, ...) is one more adapter with its own
-:class:`BackboneTaps`.
+model's layers; :class:`HRNetBackbone` does the same for :class:`~pose.hrnet.HRNet`.
+Another backbone is one more adapter with its own :class:`BackboneTaps`, registered in
+:data:`BACKBONES`.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from torch import Tensor, nn
 from gammaal.al.heads import fc_widths
 
 from .hourglass import HourglassOutput, StackedHourglass
+from .hrnet import HRNet, HRNetOutput, build_hrnet
 
-__all__ = ["BackboneTaps", "HourglassBackbone"]
+__all__ = ["BackboneTaps", "HourglassBackbone", "HRNetBackbone", "BACKBONES", "build_backbone"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +77,55 @@ class HourglassBackbone(nn.Module):
             head_options={"gap": {"widths": fc_widths(channels)},
                           "pose_conv": {"channels": channels, "sizes": sizes, "reduce": reduce}},
             embeddings={"bottleneck": ("bottleneck",), "penultimate": ("penultimate",)})
+
+
+class HRNetBackbone(nn.Module):
+    """HRNet whose stage-3 branch maps and final map are outputs of named submodules.
+
+    Taps: ``"stage3.0"`` … ``"stage3.2"`` (finest first, widths W, 2W, 4W: the maps the
+    authors' auxiliary network reads) and ``"final"`` (B, W, S/4, S/4), whose global
+    average is their core-set embedding. ``forward`` returns the
+    :class:`~pose.hrnet.HRNetOutput` unchanged (``heatmaps`` is a one-element list).
+    """
+
+    def __init__(self, hrnet: HRNet):
+        super().__init__()
+        self.hrnet = hrnet
+        self.final = nn.Identity()
+        self.stage3 = nn.ModuleList(nn.Identity() for _ in hrnet.stage3_channels)
+
+    def forward(self, images: Tensor) -> HRNetOutput:
+        out = self.hrnet(images)
+        self.final(out.final)
+        for tap, features in zip(self.stage3, out.stage3):
+            tap(features)
+        return out
+
+    def taps(self, reduce: str = "gap") -> BackboneTaps:
+        """GAP heads on the three stage-3 maps; no LL++conv (its fusion needs equal widths)."""
+        widths = sum(self.hrnet.stage3_channels)
+        return BackboneTaps(taps=tuple(f"stage3.{k}" for k in range(len(self.hrnet.stage3_channels))),
+                            head_options={"gap": {"widths": fc_widths(widths)}},
+                            embeddings={"penultimate": ("final",), "bottleneck": ("stage3.2",)})
+
+
+def _hourglass(config, joints: int, **options) -> HourglassBackbone:
+    m = config.model
+    return HourglassBackbone(StackedHourglass(nstack=m.nstack, channels=m.channels, joints=joints,
+                                              input_size=m.input_size, depth=m.depth,
+                                              stem_channels=tuple(m.stem_channels), **options))
+
+
+def _hrnet(config, joints: int, **options) -> HRNetBackbone:
+    return HRNetBackbone(build_hrnet(joints=joints, **options))
+
+
+BACKBONES = {"hourglass": _hourglass, "hrnet": _hrnet}
+"""Backbone adapters by name: ``BACKBONES[name](config, joints, **options)``."""
+
+
+def build_backbone(name: str, config, joints: int, **options) -> nn.Module:
+    """A fresh backbone adapter; ``options`` go to the network (e.g. HRNet's ``width``)."""
+    if name not in BACKBONES:
+        raise ValueError(f"backbone must be one of {sorted(BACKBONES)}, got {name!r}")
+    return BACKBONES[name](config, joints, **options)

@@ -1,8 +1,8 @@
 """Pose estimation as a :class:`gammaal.al.Task`: the engine's view of a :class:`~pose.config.RunConfig`.
 
 ``PoseTask(config)`` opens the config's datasets (:func:`pose.loop.prepare_data`),
-builds the stacked hourglass behind a :class:`~pose.backbone.HourglassBackbone`
-adapter, and says how to measure: the per-image heatmap MSE
+builds the backbone behind its adapter (:data:`pose.backbone.BACKBONES`: the stacked
+hourglass by default, or HRNet), and says how to measure: the per-image heatmap MSE
 (:func:`pose.objectives.per_image_loss`) as the true loss, predicted joints in
 original image coordinates as decoded outputs, and PCK / PCKh as the metric.
 :func:`engine_settings` maps the config onto :func:`gammaal.al.run`'s settings::
@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.utils.data import Dataset, Subset
 
 from gammaal.al import Task
 
 from . import llpp_conv  # noqa: F401  (registers the "pose_conv" head and the "llpp_conv" strategy)
-from .backbone import HourglassBackbone
+from .backbone import build_backbone
 from .config import RunConfig
-from .hourglass import StackedHourglass
 from .loop import UnionDataset, accuracy, prepare_data
 from .objectives import per_image_loss
 
@@ -53,8 +52,10 @@ class PoseTask(Task):
 
     higher_is_better = True
 
-    def __init__(self, config: RunConfig, seed: int = 0, data=None):
+    def __init__(self, config: RunConfig, seed: int = 0, data=None, backbone: str = "hourglass",
+                 backbone_options: dict | None = None):
         self.config = config
+        self.backbone, self.backbone_options = backbone, dict(backbone_options or {})
         self.data = data if data is not None else prepare_data(config)
         self.metric_name = self.data.metric
         base = np.asarray(self.data.base_for(seed), dtype=np.int64)
@@ -70,13 +71,12 @@ class PoseTask(Task):
         self.embedding_taps = list(taps.embeddings[config.active.coreset_embedding])
 
     def for_seed(self, seed: int) -> PoseTask:
-        return PoseTask(self.config, seed, self.data) if self.data.random_base else self
+        if not self.data.random_base:
+            return self
+        return PoseTask(self.config, seed, self.data, self.backbone, self.backbone_options)
 
-    def build_model(self) -> HourglassBackbone:
-        m = self.config.model
-        return HourglassBackbone(StackedHourglass(
-            nstack=m.nstack, channels=m.channels, joints=self.data.train_view.num_joints, input_size=m.input_size,
-            depth=m.depth, stem_channels=tuple(m.stem_channels)))
+    def build_model(self) -> nn.Module:
+        return build_backbone(self.backbone, self.config, self.data.train_view.num_joints, **self.backbone_options)
 
     def _uids_of(self, pool_indices) -> list[int]:
         return np.concatenate([self.base_uids, self.pool_uids[np.asarray(pool_indices, dtype=np.int64)]]).tolist()

@@ -67,3 +67,21 @@ def test_engine_test_metric_matches_the_pose_loop_inference(pose_run):
     pck = accuracy(task.data.test, np.arange(len(task.data.test)), out["pred_joints"], task.data.threshold).mean
     assert result.records["random"][0][2].test_metric == pytest.approx(pck, abs=1e-12)
     np.testing.assert_allclose(result.records["random"][0][2].test_loss, out["true_loss"].mean(), rtol=1e-5)
+
+
+TINY_HRNET = {"width": 4, "blocks": 1, "stem_channels": 8, "stage1_planes": 4, "modules": (1, 1, 1, 1)}
+
+
+def test_hrnet_is_one_more_backbone_adapter(tmp_path):
+    config = config_from_dict(dict(MICRO, active={"strategies": ["coreset", "llpp"], "cycles": 1, "budget": 2}))
+    task = PoseTask(config, backbone="hrnet", backbone_options=TINY_HRNET)
+    assert task.taps == ["stage3.0", "stage3.1", "stage3.2"] and task.embedding_taps == ["stage3.2"]
+    result = al.run(task, tmp_path / "hrnet", progress=False, **engine_settings(config))
+    for strategy in ("coreset", "llpp"):
+        r = result.records[strategy][0][0]
+        assert len(set(r.selected)) == 2 and 0 <= r.test_metric <= 1
+    assert result.records["llpp"][0][0].correlation is not None
+    conv = config_from_dict(dict(MICRO, active={"strategies": ["llpp_conv"], "cycles": 1, "budget": 2}))
+    with pytest.raises(ValueError, match="pose_conv.*offers none"):
+        al.run(PoseTask(conv, backbone="hrnet", backbone_options=TINY_HRNET), tmp_path / "conv", progress=False,
+               **engine_settings(conv))
