@@ -109,7 +109,8 @@ def test_initialize_seeds_each_head_by_name_only():
     torch.testing.assert_close(weights[0], weights[1])
 
 
-@pytest.mark.parametrize("taps,match", [(["fc", "nope"], r"no submodule named \['nope'\].*valid names: \['conv', 'fc', 'out'\]"),
+@pytest.mark.parametrize("taps,match", [(["fc", "nope"],
+                                         r"no submodule named \['nope'\].*valid names: \['conv', 'fc', 'out'\]"),
                                         ([], "at least one"), (["fc", "fc"], "distinct"), ("fc", "list of distinct")])
 def test_bad_taps_are_refused_with_the_valid_names(taps, match):
     with pytest.raises(ValueError, match=match):

@@ -34,7 +34,8 @@ def _check_losses(pred_loss: Tensor, true_loss: Tensor) -> None:
     if pred_loss.dim() != 1:
         raise ValueError(f"pred_loss must have shape (B,), got {tuple(pred_loss.shape)}")
     if true_loss.shape != pred_loss.shape:
-        raise ValueError(f"true_loss must have the shape of pred_loss {tuple(pred_loss.shape)}, got {tuple(true_loss.shape)}")
+        raise ValueError(f"true_loss must have the shape of pred_loss {tuple(pred_loss.shape)}, "
+                         f"got {tuple(true_loss.shape)}")
 
 
 def split_pairs(values: Tensor) -> tuple[Tensor, Tensor]:

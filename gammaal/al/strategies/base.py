@@ -88,7 +88,8 @@ def register_strategy(cls: type[Strategy]) -> type[Strategy]:
     """Class decorator: check the declaration and register one instance under ``cls.name``."""
     unknown = set(cls.needs) - SCORING_NEEDS
     if unknown:
-        raise ValueError(f"strategy {cls.name!r} needs unknown scores {sorted(unknown)}; known: {sorted(SCORING_NEEDS)}")
+        raise ValueError(f"strategy {cls.name!r} needs unknown scores {sorted(unknown)}; "
+                         f"known: {sorted(SCORING_NEEDS)}")
     if (cls.head is None) != (cls.objective is None):
         raise ValueError(f"strategy {cls.name!r}: head and objective are set together or not at all")
     if cls.head is not None and "predicted_loss" not in cls.needs:
