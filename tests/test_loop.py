@@ -15,34 +15,12 @@ from pose.cli import main
 from pose.config import config_from_dict, config_to_dict, load_config, preset_names
 from gammaal import empirical_pair_fraction
 from pose.loop import LabelledSet, gamma_analysis, loss_correlations, run_experiment
+import pose.report as report_module
 from pose.report import write_report
 
+from pose_micro import ALL, micro, selections
+
 REPO = Path(__file__).resolve().parents[1]
-ALL = ["random", "coreset", "ll", "llpp", "llpp_conv"]
-
-
-def micro(**sections) -> dict:
-    """A config small enough for a unit test: 8-channel hourglass on 64 px, a dozen images, 1 epoch."""
-    config = {
-        "name": "micro",
-        "seeds": 1,
-        "model": {"nstack": 1, "channels": 8, "input_size": 64, "stem_channels": [8, 8]},
-        "data": {"dataset": "synthetic", "base_size": 4, "pool_size": 12, "test_size": 4},
-        "train": {"epochs": 1, "batch_size": 2, "eval_batch_size": 16, "device": "cpu", "threads": 1},
-        "active": {"strategies": ALL, "cycles": 2, "budget": 2},
-    }
-    for name, values in sections.items():
-        if isinstance(values, dict):
-            config[name].update(values)
-        else:
-            config[name] = values
-    return config
-
-
-def selections(run_dir: Path, strategy: str, seed: int = 0) -> list[list[int]]:
-    seed_dir = run_dir / strategy / f"seed_{seed}"
-    records = [read_json(p) for p in sorted(seed_dir.glob("cycle_*.json"))]
-    return [r["selection"]["indices"] for r in records if r["selection"]]
 
 
 # ----------------------------------------------------------------------------- small pieces
@@ -198,14 +176,24 @@ def test_learning_loss_strategies_select_their_top_predicted_losses(full_run):
         assert np.asarray(sel["scored_indices"])[order].tolist() == sel["indices"]
 
 
-def test_report_writes_tables_and_figures(full_run, tmp_path):
+def test_report_writes_tables_and_figures(full_run, tmp_path, monkeypatch):
+    labels = {}
+    save = report_module._save_figure
+
+    def keep(fig, path):
+        labels[path.name] = [(ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes if ax.get_visible()]
+        save(fig, path)
+
+    monkeypatch.setattr(report_module, "_save_figure", keep)
     out = write_report(full_run, tmp_path / "report")
     for name in ("table3a", "table3b", "correlations", "gamma"):
         assert (out / f"{name}.md").is_file() and (out / f"{name}.csv").is_file()
     for name in ("fig5_scatter.png", "gamma_fits.png", "accuracy_vs_labels.png"):
         assert (out / name).stat().st_size > 1000
+        assert labels[name] and all(x.strip() and y.strip() for x, y in labels[name]), f"{name}: unlabelled axes"
     table = (out / "table3a.md").read_text()
-    assert "LL++conv" in table and "Stage 2" in table and "±" in table
+    # One seed: a cell is the value alone, not "x ± 0.000" (tests/test_pose_report.py checks the spread).
+    assert "LL++conv" in table and "Stage 2" in table and "±" not in table
     assert main(["report", str(full_run), "--out", str(tmp_path / "again")]) == 0
 
 
