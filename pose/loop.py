@@ -59,7 +59,7 @@ from .checkpoint import (CorruptRunFile, atomic_torch_save, atomic_write_json, l
 from .config import RunConfig, config_from_dict, config_to_dict, validate_config
 from .distributed import DistributedContext, init_distributed
 from .provenance import DIFFERENCE_EFFECT, ReproducibilityWarning, current_settings, git_revision, settings_differences, versions
-from .resume import ResumePlan, plan_resume, read_state, resume_point
+from .resume import ResumePlan, ResumePoint, base_fix, plan_resume, preflight, recompute_fix
 from .strategies import STRATEGIES, select
 from .validation import check_image_files
 
@@ -755,9 +755,8 @@ class SharedBase:
         path, state_path = self.base_dir / "trained_00.pt", self.base_dir / "state.json"
         if not state_path.is_file() or not path.is_file():
             return None
-        fix = f"delete it and resume to retrain the shared base model of seed {self.seed}"
-        read_run_json(state_path, fix)
-        checkpoint = load_checkpoint(path, fix)
+        read_run_json(state_path, base_fix(self.seed))
+        checkpoint = load_checkpoint(path, base_fix(self.seed))
         return checkpoint["network"], checkpoint["record"]
 
     def _train(self):
@@ -792,14 +791,9 @@ def _load_weights(network: nn.Module, path: Path, fix: str, device) -> dict:
 
 
 def _run_one(config: RunConfig, strategy: str, seed: int, data: ActiveLearningData, run_dir: Path,
-             ctx: DistributedContext, resume: bool, hook: StepHook | None, base=None) -> None:
+             ctx: DistributedContext, point: ResumePoint, hook: StepHook | None, base: SharedBase | None = None) -> None:
     a = config.active
     state_path = run_dir / "state.json"
-    state = None
-    if resume:
-        fix = f"delete it and resume to recompute {strategy} seed {seed} from cycle 0"
-        state = read_state(state_path, len(data.train_view), fix)
-    point = resume_point(run_dir, state, a.cycles, finetune=config.train.init == "finetune")
     if ctx.is_main and point.notes:
         tqdm.write(f"[{strategy} seed {seed}] {'; '.join(point.notes)}: recomputing from cycle {point.cycle}")
     if point.step == "done":
@@ -817,12 +811,12 @@ def _run_one(config: RunConfig, strategy: str, seed: int, data: ActiveLearningDa
     start_cycle, start_step, record = point.cycle, point.step, None
     if start_step == "select":
         path = run_dir / f"trained_{start_cycle:02d}.pt"
-        fix = f"delete it and resume to recompute cycle {start_cycle} and the cycles after it"
-        record = _load_weights(network, path, fix, ctx.device)["record"]
+        record = _load_weights(network, path, recompute_fix(start_cycle), ctx.device)["record"]
     elif start_cycle > 0 and config.train.init == "finetune":
         path = run_dir / f"trained_{start_cycle - 1:02d}.pt"
-        fix = f"delete it and resume to recompute cycle {start_cycle - 1} and the cycles after it"
-        _load_weights(network, path, fix, ctx.device)
+        _load_weights(network, path, recompute_fix(start_cycle - 1), ctx.device)
+    elif start_cycle == 0 and base is not None:
+        base.get()  # load (or train) the shared base before this strategy's progress bar starts
     embedding = a.coreset_embedding if strategy == "coreset" else None
     labelled_features = None
 
@@ -993,6 +987,7 @@ def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = Fal
         plan = ResumePlan.fresh(config)
     config = plan.config
     data = prepare_data(config)
+    points = preflight(out_dir, plan, len(data.train_view), resume)
     own_ctx = ctx is None
     ctx = ctx or init_distributed(config.train.device)
     threads_before = torch.get_num_threads()
@@ -1017,7 +1012,8 @@ def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = Fal
             if config.train.share_base:
                 base = SharedBase(config, seed, data, out_dir / "base" / f"seed_{seed}", ctx, resume, hook)
             for strategy in plan.strategies:
-                _run_one(config, strategy, seed, data, out_dir / strategy / f"seed_{seed}", ctx, resume, hook, base)
+                _run_one(config, strategy, seed, data, out_dir / strategy / f"seed_{seed}", ctx,
+                         points[(strategy, seed)], hook, base)
     finally:
         torch.set_num_threads(threads_before)
         if own_ctx:

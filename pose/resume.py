@@ -13,6 +13,7 @@ the fix for a corrupt file is always "delete it and resume".
 """
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from .config import RunConfig, config_to_dict
 from .strategies import STRATEGIES
 
 __all__ = ["CHANGEABLE_ON_RESUME", "ResumePlan", "plan_resume", "ResumePoint", "read_state", "resume_point",
-           "base_heads"]
+           "preflight", "base_heads", "recompute_fix", "state_fix", "base_fix"]
 
 CHANGEABLE_ON_RESUME = ("train.device", "train.threads")
 """Fields a resume may change: where the run executes, not what it computes."""
@@ -74,7 +75,7 @@ def base_heads(base_dir: Path) -> list[str] | None:
     if not state_path.is_file():
         return None
     fix = "delete it and resume to retrain the shared base model"
-    state = read_run_json(state_path, fix)
+    state = read_run_json(state_path, fix)  # the seed is in the path
     if "heads" in state:
         return list(state["heads"])
     if not (base_dir / "trained_00.pt").is_file():
@@ -208,7 +209,7 @@ def resume_point(run_dir: Path, state: dict | None, cycles: int, finetune: bool)
             notes.append(f"{path.name} is missing")
             point = (j, "select")
             break
-        read_run_json(path, f"delete it and resume to recompute cycle {j} and the cycles after it")
+        read_run_json(path, recompute_fix(j))
     if point is None:
         if step == "finished":
             return ResumePoint(cycle, "done", acquired)
@@ -231,3 +232,60 @@ def resume_point(run_dir: Path, state: dict | None, cycles: int, finetune: bool)
     if j > cycles:
         raise CorruptRunFile(f"{run_dir / 'state.json'}: cycle {cycle} is beyond active.cycles = {cycles}")
     return ResumePoint(j, todo, acquired, notes)
+
+
+def _check_checkpoint(path: Path, fix: str) -> None:
+    """Cheap integrity check of a ``torch.save`` file (a zip archive): its directory must be readable.
+
+    A truncated file, the usual damage, has lost the directory at its end; loading it fully
+    happens when the step that needs it starts.
+    """
+    try:
+        with zipfile.ZipFile(path):
+            pass
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise CorruptRunFile(f"{path}: truncated or corrupt ({type(exc).__name__}: {exc}); {fix}") from None
+
+
+def recompute_fix(cycle: int) -> str:
+    """What to do about a damaged ``trained_NN.pt`` or ``cycle_NN.json`` of a strategy and seed."""
+    return f"delete it and resume to recompute cycle {cycle} and the cycles after it"
+
+
+def state_fix(strategy: str, seed: int) -> str:
+    """What to do about a damaged strategy/seed ``state.json``."""
+    return f"delete it and resume to recompute {strategy} seed {seed} from cycle 0"
+
+
+def base_fix(seed: int) -> str:
+    """What to do about a damaged shared-base file."""
+    return f"delete it and resume to retrain the shared base model of seed {seed}"
+
+
+def preflight(out_dir: Path, plan: ResumePlan, size: int, resume: bool) -> dict[tuple[str, int], ResumePoint]:
+    """The resume point of every (strategy, seed) the plan runs, with the files it needs checked.
+
+    Runs before anything is written, so a damaged state, record or checkpoint
+    fails at once (one line naming the file and the fix) rather than hours in.
+    """
+    config = plan.config
+    finetune = config.train.init == "finetune"
+    points = {}
+    for seed in plan.seeds:
+        base_needed = False
+        for strategy in plan.strategies:
+            run_dir = out_dir / strategy / f"seed_{seed}"
+            state = read_state(run_dir / "state.json", size, state_fix(strategy, seed)) if resume else None
+            point = resume_point(run_dir, state, config.active.cycles, finetune)
+            if point.step == "select":
+                _check_checkpoint(run_dir / f"trained_{point.cycle:02d}.pt", recompute_fix(point.cycle))
+            elif point.step == "train" and point.cycle > 0 and finetune:
+                _check_checkpoint(run_dir / f"trained_{point.cycle - 1:02d}.pt", recompute_fix(point.cycle - 1))
+            base_needed |= point.step == "train" and point.cycle == 0
+            points[(strategy, seed)] = point
+        base_dir = out_dir / "base" / f"seed_{seed}"
+        if resume and base_needed and config.train.share_base and (base_dir / "state.json").is_file():
+            read_run_json(base_dir / "state.json", base_fix(seed))
+            if (base_dir / "trained_00.pt").is_file():
+                _check_checkpoint(base_dir / "trained_00.pt", base_fix(seed))
+    return points

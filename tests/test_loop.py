@@ -1,6 +1,7 @@
 """The active-learning loop on a micro synthetic config: records, resume, DDP, config errors."""
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -140,6 +141,10 @@ def test_two_cycle_run_writes_expected_records(full_run):
     assert {"config", "seeds", "strategies", "versions", "git", "command", "metric"} <= set(meta)
     assert {"torch", "numpy", "scipy", "python"} <= set(meta["versions"])
     assert "revision" in meta["git"]
+    execution = meta["execution"]
+    assert execution["torch_threads"] == 1 and execution["device"] == "cpu" and execution["world_size"] == 1
+    assert isinstance(execution["deterministic_algorithms"], bool) and execution["device_name"]
+    assert {"omp_num_threads", "cudnn_deterministic", "cudnn_benchmark", "torch"} <= set(execution)
     for strategy in ALL:
         seed_dir = full_run / strategy / "seed_0"
         assert read_json(seed_dir / "state.json")["step"] == "finished"
@@ -203,8 +208,48 @@ def test_existing_run_needs_resume(full_run):
     # A finished run resumes as a no-op, also from the CLI with the config saved in run.json.
     run_experiment(config_from_dict(micro()), full_run, resume=True)
     assert main(["run", "--resume", "--out", str(full_run)]) == 0
-    with pytest.raises(ValueError, match="^--resume"):
+    with pytest.raises(ValueError, match="^--resume: cannot change train.epochs"):
         run_experiment(config_from_dict(micro(train={"epochs": 2})), full_run, resume=True)
+
+
+def test_resume_without_a_run_says_so_at_once(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for argv in (["--out", str(empty)], ["--config", "synthetic", "--out", str(empty)]):
+        assert main(["run", "--resume"] + argv) == 2
+        assert capsys.readouterr().err == (f"error: --resume: nothing to resume in {empty} (no run.json); "
+                                           "drop --resume to start a run\n")
+    assert list(empty.iterdir()) == []
+    with pytest.raises(ValueError, match="^--resume: nothing to resume in"):
+        run_experiment(config_from_dict(micro()), tmp_path / "missing", resume=True)
+    assert not (tmp_path / "missing").exists()
+
+
+def test_resume_flags_are_applied_or_refused_never_ignored(full_run, tmp_path, capsys):
+    out = tmp_path / "copy"
+    shutil.copytree(full_run, out)
+    other = tmp_path / "other.yaml"
+    other.write_text(yaml.safe_dump(micro(train={"epochs": 3})))
+    refused = [(["--set", "train.epochs=3"], "--set train.epochs: cannot change train.epochs"),
+               (["--seed", "4"], "--seed: cannot change seed"),
+               (["--config", str(other)], "--config: cannot change train.epochs")]
+    for flags, message in refused:
+        assert main(["run", "--resume", "--out", str(out)] + flags) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {message} of the run in {out} (") and err.count("\n") == 1
+    assert read_json(out / "run.json") == read_json(full_run / "run.json")  # nothing was written
+    # Execution settings are applied; a change in them warns that selections may differ.
+    assert main(["run", "--resume", "--out", str(out), "--set", "train.threads=2", "--device", "cpu"]) == 0
+    captured = capsys.readouterr()
+    assert f"warning: resuming {out} with other execution settings than it ran with (torch_threads 1 -> 2)" \
+        in captured.err
+    assert "swap images whose scores tie" in captured.err and "resume: train.threads 1 -> 2" in captured.out
+    meta = read_json(out / "run.json")
+    assert meta["config"]["train"]["threads"] == 2 and meta["resumes"][-1]["execution"]["torch_threads"] == 2
+    assert meta["execution"]["torch_threads"] == 1  # the original record stays
+    # The same settings again: no warning.
+    assert main(["run", "--resume", "--out", str(out)]) == 0
+    assert "warning" not in capsys.readouterr().err
 
 
 class Killed(Exception):
@@ -229,12 +274,132 @@ def test_kill_and_resume_makes_identical_selections(full_run, tmp_path):
         with pytest.raises(Killed):
             run_experiment(config, out, resume=number > 0, hook=kill_at(point))
     run_experiment(config, out, resume=True)
+    # Exact equality is right here: both runs are in this process, on one thread (train.threads: 1),
+    # with the same batches, so every floating-point operation repeats in the same order. Across
+    # machines or thread counts only the selections up to near-ties would be comparable.
     for strategy in strategies:
         assert selections(out, strategy) == selections(full_run, strategy)
         resumed = read_json(out / strategy / "seed_0" / "cycle_02.json")
         uninterrupted = read_json(full_run / strategy / "seed_0" / "cycle_02.json")
         assert resumed["test"]["mean"] == uninterrupted["test"]["mean"]
         assert resumed["train_losses"] == uninterrupted["train_losses"]
+
+
+class DyingOs:
+    """``os`` as :mod:`gammaal.atomic` sees it, killed inside the write of the first file ``should_die`` picks.
+
+    The kill happens as SIGKILL would leave it: the temporary file is half written,
+    the rename never happens and no cleanup handler runs.
+    """
+
+    def __init__(self, should_die):
+        self.should_die, self.died = should_die, False
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    def replace(self, src, dst):
+        if not self.died and self.should_die(Path(dst), Path(src)):
+            self.died = True
+            with open(src, "r+b") as handle:
+                handle.truncate(os.path.getsize(src) // 2)
+            raise Killed
+        return os.replace(src, dst)
+
+    def unlink(self, path):
+        if not self.died:
+            os.unlink(path)
+
+
+def _temporaries(root: Path) -> list[Path]:
+    return sorted(root.rglob(".*.tmp"))
+
+
+def test_killed_inside_an_atomic_write_resumes_cleanly_and_identically(full_run, tmp_path, monkeypatch):
+    import gammaal.atomic
+
+    strategies = ["coreset", "llpp"]
+    config = config_from_dict(micro(active={"strategies": strategies}))
+    out = tmp_path / "killed"
+
+    def state_after_first_selection(dst, src):  # coreset's cycle_00.json is complete, its state.json not
+        return dst == out / "coreset" / "seed_0" / "state.json" and json.loads(src.read_text())["step"] == "selected"
+
+    def second_checkpoint(dst, src):
+        return dst == out / "llpp" / "seed_0" / "trained_01.pt"
+
+    for number, should_die in enumerate([state_after_first_selection, second_checkpoint]):
+        with monkeypatch.context() as patch:
+            patch.setattr(gammaal.atomic, "os", DyingOs(should_die))
+            with pytest.raises(Killed):
+                run_experiment(config, out, resume=number > 0)
+        # Exactly the killed write's temporary file is left (the previous one was cleaned up on resume).
+        (left,) = _temporaries(out)
+        target = out / "coreset" / "seed_0" / "state.json" if number == 0 else out / "llpp" / "seed_0" / "trained_01.pt"
+        assert left.parent == target.parent and left.name.startswith(f".{target.name}.")
+        if number == 0:
+            assert read_json(target)["step"] == "trained"  # the old state survived the killed write
+    run_experiment(config, out, resume=True)
+    assert _temporaries(out) == []
+    # Same process, one thread, same batches: the continuation repeats every operation exactly.
+    for strategy in strategies:
+        assert selections(out, strategy) == selections(full_run, strategy)
+        for cycle in range(3):
+            resumed = read_json(out / strategy / "seed_0" / f"cycle_{cycle:02d}.json")
+            uninterrupted = read_json(full_run / strategy / "seed_0" / f"cycle_{cycle:02d}.json")
+            assert resumed["test"] == uninterrupted["test"]
+            assert resumed["train_losses"] == uninterrupted["train_losses"]
+
+
+def test_corrupt_run_files_name_the_fix_and_deleting_them_recomputes(full_run, tmp_path, capsys):
+    config = config_from_dict(micro(active={"strategies": ["llpp"]}))
+    out = tmp_path / "run"
+
+    def stop_after_training_cycle_1(strategy, seed, cycle, step):
+        if (strategy, cycle, step) == ("llpp", 1, "trained"):
+            raise Killed
+
+    with pytest.raises(Killed):
+        run_experiment(config, out, hook=stop_after_training_cycle_1)
+    capsys.readouterr()
+    seed_dir = out / "llpp" / "seed_0"
+
+    def resume_fails_on(path: Path, fix: str):
+        capsys.readouterr()
+        assert main(["run", "--resume", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {path}: truncated or corrupt (") and err.endswith(f"; {fix}\n"), err
+        assert err.count("\n") == 1 and "Traceback" not in err
+
+    checkpoint = seed_dir / "trained_01.pt"
+    checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    resume_fails_on(checkpoint, "delete it and resume to recompute cycle 1 and the cycles after it")
+    checkpoint.unlink()
+    assert main(["run", "--resume", "--out", str(out)]) == 0  # retrains cycle 1 from trained_00.pt
+    assert "trained_01.pt is missing: recomputing from cycle 1" in capsys.readouterr().out
+    assert selections(out, "llpp") == selections(full_run, "llpp")
+
+    record = seed_dir / "cycle_00.json"
+    record.write_text(record.read_text()[:-20])
+    resume_fails_on(record, "delete it and resume to recompute cycle 0 and the cycles after it")
+    record.unlink()
+    assert main(["run", "--resume", "--out", str(out)]) == 0  # selects again from trained_00.pt
+    assert selections(out, "llpp") == selections(full_run, "llpp")
+    for cycle in range(3):
+        name = f"cycle_{cycle:02d}.json"
+        assert read_json(seed_dir / name)["test"] == read_json(full_run / "llpp" / "seed_0" / name)["test"]
+
+    state = seed_dir / "state.json"
+    state.write_bytes(b"")
+    resume_fails_on(state, "delete it and resume to recompute llpp seed 0 from cycle 0")
+    state.unlink()
+    base = out / "base" / "seed_0" / "trained_00.pt"
+    base.write_bytes(b"not a checkpoint")
+    resume_fails_on(base, "delete it and resume to retrain the shared base model of seed 0")
+    meta = out / "run.json"
+    meta.write_text("{")
+    resume_fails_on(meta, "it holds the run's config, so the run cannot resume without it: restore it from a "
+                          "backup, or start again with another --out")
 
 
 def test_atomic_json_leaves_no_temp_files(tmp_path):
