@@ -21,14 +21,15 @@ it writes ``cycle_NN.json`` with
 
 Never lose work: each step (``trained``, ``selected``) ends with an atomic
 write of its outputs, then of ``state.json``; ``resume=True`` continues after
-the last completed step. Every step reseeds python, numpy and torch from
-``(seed, cycle, step)``, so a resumed run makes the same selections as an
-uninterrupted one.
+the last completed step (:mod:`pose.resume`: what a resume may change, and
+recomputing a step whose files were deleted). Every step reseeds python, numpy
+and torch from ``(seed, cycle, step)``, so a resumed run on the same execution
+settings (:mod:`pose.provenance`) makes the same selections as an uninterrupted one.
 
 Layout of an output directory::
 
-    run.json                       config, seeds, versions, git revision
-    base/seed_<s>/trained_00.pt    the shared base model (``train.share_base``)
+    run.json                       config, seeds, versions, git revision, execution settings, resumes
+    base/seed_<s>/trained_00.pt    the shared base model (``train.share_base``); state.json lists its heads
     <strategy>/seed_<s>/state.json last completed step + labelled set
     <strategy>/seed_<s>/trained_NN.pt   best model of cycle NN
     <strategy>/seed_<s>/cycle_NN.json   the record above
@@ -38,11 +39,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime as _dt
 import random
-import sys
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,11 +52,10 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from .checkpoint import (CorruptRunFile, atomic_torch_save, atomic_write_json, load_checkpoint, read_run_json,
-                         remove_stale_temporaries)
+from .checkpoint import CorruptRunFile, atomic_torch_save, atomic_write_json, load_checkpoint, read_run_json
 from .config import RunConfig, config_from_dict, config_to_dict, validate_config
 from .distributed import DistributedContext, init_distributed
-from .provenance import DIFFERENCE_EFFECT, ReproducibilityWarning, current_settings, git_revision, settings_differences, versions
+from .provenance import current_settings, write_run_record
 from .resume import ResumePlan, ResumePoint, base_fix, plan_resume, preflight, recompute_fix
 from .strategies import STRATEGIES, select
 from .validation import check_image_files
@@ -1005,7 +1002,7 @@ def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = Fal
             torch.set_num_threads(config.train.threads)
         settings = current_settings(ctx.device, ctx.world_size)
         if ctx.is_main:
-            _write_run_json(meta_path, meta, plan, data, ctx, settings, argv)
+            write_run_record(meta_path, meta, plan, data, ctx, settings, argv)
         ctx.barrier()
         for seed in plan.seeds:
             base = None
@@ -1019,41 +1016,3 @@ def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = Fal
         if own_ctx:
             ctx.close()
     return out_dir
-
-
-def _write_run_json(meta_path: Path, meta: dict | None, plan: ResumePlan, data: ActiveLearningData,
-                    ctx: DistributedContext, settings, argv) -> None:
-    """Create ``run.json``, or on resume clean up and append this invocation to it."""
-    out_dir = meta_path.parent
-    config = plan.config
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    command = argv or sys.argv
-    if meta is None:
-        atomic_write_json(meta_path, {
-            "config": config_to_dict(config), "seeds": config.seed_list, "strategies": config.active.strategies,
-            "metric": data.metric, "world_size": ctx.world_size, "device": str(ctx.device),
-            "execution": settings.to_dict(), "versions": versions(), "git": git_revision(), "command": command,
-            "created": now,
-            "sizes": {"labelable": len(data.train_view), "base": int(data.base.size),
-                      "test": len(data.test), "domains": data.train_view.names},
-        })
-        tqdm.write(f"pose run -> {out_dir} on {ctx.device} x{ctx.world_size}, {settings.torch_threads} threads; "
-                   f"{data.metric}; seeds {config.seed_list}; strategies {config.active.strategies}")
-        return
-    removed = remove_stale_temporaries(out_dir)
-    if removed:
-        tqdm.write(f"resume: removed {len(removed)} temporary file(s) left by a killed write, e.g. {removed[0]}")
-    previous = meta.get("resumes") or [meta]
-    differences = settings_differences(previous[-1].get("execution"), settings)
-    if differences:
-        warnings.warn(ReproducibilityWarning(
-            f"resuming {out_dir} with other execution settings than it ran with ({'; '.join(differences)}): "
-            f"{DIFFERENCE_EFFECT}"), stacklevel=3)
-    for change in plan.changes:
-        tqdm.write(f"resume: {change}")
-    meta.update({"config": config_to_dict(config), "seeds": config.seed_list, "strategies": config.active.strategies})
-    meta.setdefault("resumes", []).append({"time": now, "command": command, "execution": settings.to_dict(),
-                                           "git": git_revision(), "changes": plan.changes})
-    atomic_write_json(meta_path, meta)
-    tqdm.write(f"pose run (resumed) -> {out_dir} on {ctx.device} x{ctx.world_size}, {settings.torch_threads} "
-               f"threads; seeds {plan.seeds}; strategies {plan.strategies}")
