@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-__all__ = ["Protocol", "PROTOCOLS", "CALL_SITES", "REASONS", "effective_protocol", "protocol_table",
+__all__ = ["Protocol", "PROTOCOLS", "CALL_SITES", "REASONS", "WIRED", "effective_protocol", "protocol_table",
            "ranking_target_options", "augment_spec"]
 
 
@@ -203,20 +203,23 @@ CALL_SITES: dict[str, str] = {
     "flip_probability": "data.base._augmentation -> sample_augmentation(rng, augment_spec(p))",
     "box_margin": "data.lsp.box_from_joints (BOX_MARGIN)",
     "box_margin_train": "data.base.__getitem__ -> scale factor U(a, b) / box_margin in training",
-    "pck_total": "loop._pck -> metrics.pck/pckh(total=)",
-    "pck_boundary": "loop._pck -> metrics.pck/pckh(boundary=)",
+    "pck_total": "loop.accuracy (its 3 callers) -> metrics.pck(total=) ('official' for MPII only)",
+    "pck_boundary": "loop.accuracy (its 3 callers) -> metrics.pck(boundary=)",
     "head_size_factor": "data.mpii head size (metrics.mpii_head_size is 0.6 x diagonal)",
     "mpii_head_towards_neck": "data.mpii joint parsing (head_top label)",
     "pck_thresholds": "report -> metrics.pck_curve(thresholds=)",
 }
+
+#: Settings the current loop already reads (the rest: building blocks, see :data:`CALL_SITES`).
+WIRED = frozenset({"conv_reduce", "fc_era", "merge", "plateau_patience"})
 
 #: Differences NOT reproduced under ``authors``, with the reason (the README table shows them).
 REASONS: dict[str, str] = {
     "crop padding": "their rectangle 2h × 2w is clipped to the image and padded with black to a square; "
                     "ours is the square of side 2 × max(h, w) with real image context (same joint placement "
                     "when the box lies inside the image)",
-    "heatmap coordinates": "they map 256 px to 64 px by (64 − 1)/(256 − 1); ours by the crop's affine map "
-                           "(a sub-pixel shift of at most 0.5 heatmap px)",
+    "heatmap coordinates": "they map 256 px to 64 px by x · 63/255; ours by x/4 − 0.375 (pixel centres), "
+                           "a difference of at most 0.375 heatmap px (at the borders, none at the centre)",
     "input scaling": "they feed image / 256, ours image / 255",
     "validation split in training": "their validation loss is computed on a held-out part of the labelled "
                                     "set; the engine must provide that split to use plateau_monitor='validation'",
@@ -277,13 +280,14 @@ def _show(value) -> str:
 
 def protocol_table(names=("authors", "standard", "authors_2022")) -> str:
     """Markdown table of every setting on which the named protocols differ, then the unreproduced ones."""
-    rows = [f"| setting | {' | '.join(f'`{n}`' for n in names)} |", "|---" * (len(names) + 1) + "|"]
+    rows = [f"| setting | {' | '.join(f'`{n}`' for n in names)} | in the run |", "|---" * (len(names) + 2) + "|"]
     for f in dataclasses.fields(Protocol):
         if f.name == "name":
             continue
         values = [_show(getattr(PROTOCOLS[n], f.name)) for n in names]
         if len(set(values)) > 1:
-            rows.append(f"| `{f.name}` | " + " | ".join(values) + " |")
+            wired = "yes" if f.name in WIRED else "building block"
+            rows.append(f"| `{f.name}` | " + " | ".join(values) + f" | {wired} |")
     for what, reason in REASONS.items():
-        rows.append(f"| {what} | not reproduced: {reason} |" + " |" * (len(names) - 1))
+        rows.append(f"| {what} | not reproduced: {reason} |" + " |" * len(names))
     return "\n".join(rows)

@@ -136,3 +136,10 @@ def test_ranking_targets_by_hand():
     assert losses["authors", "llpp"] == pytest.approx([2 / 3.1, 2 / 1.1])
     # standard: masked mean over visible: (1+2)/2 = 1.5, 2/1 = 2
     assert losses["standard", "ll"] == pytest.approx([1.5, 2.0]) == losses["standard", "llpp"]
+
+
+def test_readme_table_is_the_records():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert protocol_table() in readme
