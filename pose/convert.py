@@ -341,7 +341,8 @@ def load_init_checkpoint(model: StackedHourglass, path: str | Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m pose convert SRC DST [--merge M] [--joint-order O]``."""
-    parser = argparse.ArgumentParser(prog="python -m pose convert", description=convert_checkpoint.__doc__.split("\n")[0])
+    summary = convert_checkpoint.__doc__.split("\n")[0]
+    parser = argparse.ArgumentParser(prog="python -m pose convert", description=summary)
     add_arguments(parser)
     args = parser.parse_args(argv)
     return run(args)
