@@ -326,13 +326,15 @@ def plot_pck_curves(curves: Mapping[str, PCKCurve], path, metric: str = "PCKh") 
     return path
 
 
-def mpii_head_size(headboxes) -> np.ndarray:
-    """Official MPII head size: 0.6 × the head-box diagonal.
+def mpii_head_size(headboxes, factor: float = 0.6) -> np.ndarray:
+    """MPII head size: ``factor`` × the head-box diagonal (official 0.6; the authors use 1).
 
     Parameters
     ----------
     headboxes : array_like (N, 2, 2)
         ``[[x1, y1], [x2, y2]]`` per image.
+    factor : float, > 0
+        ``SC_BIAS`` of the official evaluation (``Protocol.head_size_factor``).
 
     Returns
     -------
@@ -342,11 +344,16 @@ def mpii_head_size(headboxes) -> np.ndarray:
     --------
     >>> float(mpii_head_size([[[0, 0], [30, 40]]])[0])
     30.0
+    >>> float(mpii_head_size([[[0, 0], [30, 40]]], factor=1.0)[0])
+    50.0
     """
     boxes = np.asarray(headboxes, dtype=np.float64)
     if boxes.ndim != 3 or boxes.shape[1:] != (2, 2):
         raise ValueError(f"headboxes must have shape (N, 2, 2), got {boxes.shape}")
-    return 0.6 * np.linalg.norm(boxes[:, 1] - boxes[:, 0], axis=1)
+    factor = float(factor)
+    if not (np.isfinite(factor) and factor > 0):
+        raise ValueError(f"factor must be finite and > 0, got {factor}")
+    return factor * np.linalg.norm(boxes[:, 1] - boxes[:, 0], axis=1)
 
 
 def lsp_torso_size(gt) -> np.ndarray:

@@ -143,3 +143,27 @@ def test_readme_table_is_the_records():
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     assert protocol_table() in readme
+
+
+def test_authors_schedule_pins_the_head_lr():
+    from pose.schedule import build_optimizer
+
+    backbone, heads = torch.nn.Linear(2, 2), torch.nn.ModuleDict({"llpp": torch.nn.Linear(2, 1)})
+    optimizer, scheduler = build_optimizer(backbone, heads, PROTOCOLS["authors"], lr=3e-4)
+    reductions, lrs = [], []
+    for epoch in range(1, 200):
+        before = optimizer.param_groups[0]["lr"]
+        scheduler.step(1.0)  # never improves after the first epoch
+        if optimizer.param_groups[0]["lr"] < before:
+            reductions.append(epoch)
+        lrs.append([g["lr"] for g in optimizer.param_groups])
+    # By hand from ReduceLROnPlateau's rule: the first call sets the best; 9 bad epochs (> patience 8)
+    # reduce at epoch 10; cooldown 2 zeroes the count for 2 epochs, so the next come 11 later.
+    assert reductions[:3] == [10, 21, 32]
+    assert lrs[-1][0] == pytest.approx(3e-6) and all(lr[1] == 3e-4 for lr in lrs)  # floor; head never decays
+    optimizer, scheduler = build_optimizer(backbone, heads, PROTOCOLS["standard"], lr=3e-4)
+    for _ in range(7):
+        scheduler.step(1.0)  # patience 5, no cooldown: reduce at call 7, both groups
+    assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([1.5e-4, 1.5e-4])
+    with pytest.raises(ValueError, match="lr"):
+        build_optimizer(backbone, None, PROTOCOLS["standard"], lr=0.0)
