@@ -22,7 +22,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 __all__ = ["Protocol", "PROTOCOLS", "CALL_SITES", "REASONS", "WIRED", "effective_protocol", "protocol_table",
-           "ranking_target_options", "augment_spec"]
+           "ranking_target_options", "augment_spec", "RANKING_TARGETS"]
 
 
 @dataclass(frozen=True)
@@ -252,20 +252,24 @@ def augment_spec(protocol: Protocol):
                        flip_probability=protocol.flip_probability, shift=protocol.shift)
 
 
+#: Ranking-target rule → ``per_image_loss`` keyword arguments from (visible, annotated).
+RANKING_TARGETS = {
+    "all_joint_mean": lambda visible, annotated: {"visible": None},
+    "normalised": lambda visible, annotated: {"visible": annotated, "normalise_by_joints": True},
+    "visible_mean": lambda visible, annotated: {"visible": visible},
+}
+
+
 def ranking_target_options(protocol: Protocol, kind: str, visible, annotated) -> dict:
     """Keyword arguments of :func:`pose.objectives.per_image_loss` for ``kind``'s ranking target.
 
     ``visible`` marks the supervised joints; ``annotated`` the joints the authors count
     (MPII: every annotated joint, occluded included; LSP: the visible ones).
     """
-    rule = protocol.ranking_target[kind]
-    if rule == "all_joint_mean":
-        return {"visible": None}
-    if rule == "normalised":
-        return {"visible": annotated, "normalise_by_joints": True}
-    if rule == "visible_mean":
-        return {"visible": visible}
-    raise ValueError(f"ranking_target[{kind!r}]: unknown rule {rule!r}")
+    rule = protocol.ranking_target.get(kind)
+    if rule not in RANKING_TARGETS:
+        raise ValueError(f"ranking_target[{kind!r}]: must be one of {sorted(RANKING_TARGETS)}, got {rule!r}")
+    return RANKING_TARGETS[rule](visible, annotated)
 
 
 def _show(value) -> str:
