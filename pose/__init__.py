@@ -9,7 +9,10 @@ cheap and torch-free:
   convolutional LL++conv head (paper §4.2).
 - ``pose.objectives``: heatmap MSE and the pairwise ranking objectives
   (margin ranking, paper Eq. 1; KL, paper Eq. 3).
-- ``pose.metrics``: PCK / PCKh on numpy arrays.
+- ``pose.metrics``: PCK / PCKh on numpy arrays (official MPII total, curves).
+- ``pose.protocol``: the ``authors`` / ``standard`` settings records;
+  ``pose.schedule``: the optimiser and plateau schedule a protocol names.
+- ``pose.convert``: the authors' and princeton-vl's checkpoints into our modules.
 - ``pose.data``, ``pose.strategies``, ``pose.loop``, ``pose.cli``: datasets,
   selection strategies, the active learning loop and the command line.
 """

@@ -16,6 +16,9 @@ Commands
     accuracy-vs-labels curves as PNG (default: ``RUN_DIR/report``).
 ``python -m pose presets``
     List the shipped presets.
+``python -m pose convert SRC DST [--merge M] [--joint-order O]``
+    Convert the authors' (or princeton-vl's) checkpoint for ``--set model.init_checkpoint=DST``
+    (see :mod:`pose.convert`).
 
 Invalid configs, missing data, impossible resumes and unreadable run files exit
 with status 2 and a one-line message naming the field or file, before anything
@@ -56,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="report directory (default: RUN_DIR/report)")
 
     sub.add_parser("presets", help="list the shipped config presets")
+
+    from .convert import add_arguments as add_convert_arguments
+
+    add_convert_arguments(sub.add_parser("convert", help="convert the authors' / princeton-vl's weights"))
     return parser
 
 
@@ -119,6 +126,10 @@ def _dispatch(args, argv: list[str]) -> int:
 
             print("\n".join(preset_names()))
             return 0
+        if args.command == "convert":
+            from .convert import run as run_convert
+
+            return run_convert(args)
         if args.command == "report":
             from .report import write_report
 

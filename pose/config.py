@@ -65,8 +65,11 @@ class ModelConfig:
         Widths of the stem (reference: [64, 128]).
     head_variant : {"authors", "yoo"}
         :class:`pose.heads.LearningLossHead` variant for ``ll`` and ``llpp``.
-    conv_reduce : {"gap", "conv"}
-        :class:`pose.heads.ConvLossHead` reduction for ``llpp_conv``.
+    conv_reduce : {"gap", "conv"} or None
+        :class:`pose.heads.ConvLossHead` reduction for ``llpp_conv``; None: the protocol's
+        (``authors``: conv, ``standard``: gap; see :mod:`pose.protocol`).
+    init_checkpoint : str or None
+        Hourglass weights written by ``python -m pose convert`` to start every model from.
     detach_features : bool
         Stop the ranking loss from reaching the backbone (the authors do).
     margin : float
@@ -81,7 +84,8 @@ class ModelConfig:
     depth: int = 4
     stem_channels: list[int] = field(default_factory=lambda: [64, 128])
     head_variant: str = "authors"
-    conv_reduce: str = "gap"
+    conv_reduce: typing.Optional[str] = None
+    init_checkpoint: typing.Optional[str] = None
     detach_features: bool = True
     margin: float = 1.0
     loss_weight: float = 1.0
@@ -157,8 +161,9 @@ class TrainConfig:
         Adam settings (authors: lr 3e-4).
     init : {"finetune", "scratch"}
         Start each cycle from the previous cycle's best model (the authors) or afresh.
-    plateau_factor, plateau_patience : float, int
-        ``ReduceLROnPlateau`` on the epoch's mean training heatmap loss.
+    plateau_factor, plateau_patience : float, int or None
+        ``ReduceLROnPlateau`` on the epoch's mean training heatmap loss; patience None: the
+        protocol's (``authors`` 8, ``standard`` 5).
     eval_batch_size : int
         Batch size for scoring the pool and the test set.
     device : str
@@ -186,7 +191,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     init: str = "finetune"
     plateau_factor: float = 0.5
-    plateau_patience: int = 5
+    plateau_patience: typing.Optional[int] = None
     eval_batch_size: int = 64
     device: str = "auto"
     amp: str = "none"
@@ -241,10 +246,14 @@ class RunConfig:
     seed : int
         First seed; the run seeds are ``seed, seed + 1, ..., seed + seeds − 1``.
     seeds : int, >= 1
+    protocol : {"authors", "authors_2022", "standard"}
+        Settings on which the authors' code and the standard protocol differ
+        (:data:`pose.protocol.PROTOCOLS`); the paper presets use "authors".
     model, data, train, active : sections, see their classes.
     """
 
     name: str = "run"
+    protocol: str = "standard"
     seed: int = 0
     seeds: int = 5
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -498,7 +507,14 @@ def validate_config(config: RunConfig) -> None:
     if len(m.stem_channels) != 2 or any(c % 2 for c in m.stem_channels):
         raise ValueError(f"model.stem_channels: expected two positive even widths, got {m.stem_channels}")
     _choice(m.head_variant, ("authors", "yoo"), "model.head_variant")
-    _choice(m.conv_reduce, ("gap", "conv"), "model.conv_reduce")
+    from .protocol import PROTOCOLS
+
+    _choice(config.protocol, tuple(PROTOCOLS), "protocol")
+    if m.conv_reduce is not None:
+        _choice(m.conv_reduce, ("gap", "conv"), "model.conv_reduce")
+    if m.init_checkpoint is not None and not Path(m.init_checkpoint).is_file():
+        raise ValueError(f"model.init_checkpoint: no such file {m.init_checkpoint!r} "
+                         "(write one with `python -m pose convert SRC DST`)")
 
     _choice(d.dataset, DATASETS, "data.dataset")
     if d.dataset != "synthetic" and not d.root:

@@ -34,6 +34,7 @@ from torch import Tensor, nn
 from .hourglass import HourglassOutput
 
 __all__ = [
+    "FC_ERAS",
     "fc_widths",
     "LossRegressor",
     "LearningLossHead",
@@ -46,22 +47,33 @@ __all__ = [
 HEAD_KINDS = ("ll", "llpp", "llpp_conv")
 
 
-def fc_widths(channels: int) -> list[int]:
+#: Narrowest hidden layer of the authors' FC network, per code era: the
+#: paper-era ``LearnLossActive`` (2021, ``fc: [128, 64, 32, 16, 8, 1]``) and
+#: ``AuxNet`` at their HEAD (2022, ``fc: [128, 64, 32, 16]`` + the output 1).
+FC_ERAS = {"paper": 8, "head": 16}
+
+
+def fc_widths(channels: int, era: str = "paper") -> list[int]:
     """Hidden widths of the authors' FC network generalised to ``channels``.
 
-    The authors use 256 → 128 → 64 → 32 → 16 → 8 → 1: halve from
-    ``channels`` while the width stays >= 8.
+    Halve from ``channels`` while the width stays >= the era's narrowest
+    layer (:data:`FC_ERAS`): paper era 256 → 128 → 64 → 32 → 16 → 8 → 1,
+    HEAD (AuxNet) 256 → 128 → 64 → 32 → 16 → 1.
 
     Examples
     --------
     >>> fc_widths(256)
     [128, 64, 32, 16, 8]
+    >>> fc_widths(256, "head")
+    [128, 64, 32, 16]
     >>> fc_widths(64)
     [32, 16, 8]
     """
+    if era not in FC_ERAS:
+        raise ValueError(f"era must be one of {sorted(FC_ERAS)}, got {era!r}")
     widths = []
     width = channels // 2
-    while width >= 8:
+    while width >= FC_ERAS[era]:
         widths.append(width)
         width //= 2
     return widths
@@ -122,6 +134,8 @@ class LearningLossHead(nn.Module):
         Stop gradients into the backbone (attribute, may be toggled).
     hidden : int
         Yoo & Kweon's per-map width (128 in their code); unused by "authors".
+    fc_era : {"paper", "head"}
+        FC widths of the "authors" variant, see :func:`fc_widths`.
 
     Shapes
     ------
@@ -135,6 +149,7 @@ class LearningLossHead(nn.Module):
         num_maps: int | None = None,
         detach_features: bool = True,
         hidden: int = 128,
+        fc_era: str = "paper",
     ):
         super().__init__()
         if variant not in ("authors", "yoo"):
@@ -147,8 +162,9 @@ class LearningLossHead(nn.Module):
         self.variant = variant
         self.num_maps = num_maps
         self.detach_features = detach_features
+        self.fc_era = fc_era
         if variant == "authors":
-            self.regressor = LossRegressor(num_maps * channels, fc_widths(channels))
+            self.regressor = LossRegressor(num_maps * channels, fc_widths(channels, fc_era))
         else:
             self.per_map = nn.ModuleList(nn.Linear(channels, hidden) for _ in range(num_maps))
             self.linear = nn.Linear(num_maps * hidden, 1)
@@ -183,13 +199,16 @@ def _downsampler(channels: int, n1: int, n2: int) -> nn.Module:
 class ConvLossHead(nn.Module):
     """LL++conv: strided convolutions fuse the hourglass scales (paper §4.2).
 
-    Walking from the finest to the coarsest scale,
-    ``H_{n2} ← H_{n2} + Down(ReLU(H_{n1}))`` (the authors apply the ReLU before
-    every add; superposition instead of concatenation keeps the head small),
-    then the coarsest accumulated map is ReLU'd and reduced to a vector, either
-    by global average pooling (``reduce="gap"``, as printed in the paper) or by
-    the authors' learned conv with kernel = coarsest size (``reduce="conv"``),
-    and the same :class:`LossRegressor` as the authors' GAP head gives the loss.
+    The authors' order (``ConvolutionHourglassFeatureExtractor`` in
+    meghshukla/ActiveLearningForHumanPose, both the 2021 and the 2022 code):
+    walking from the finest to the coarsest scale,
+    ``H ← H_next + ReLU(Down(H))``; then ``v = ReLU(R(H))`` with ``R`` the
+    learned conv with kernel = coarsest side (``reduce="conv"``, the authors)
+    or global average pooling (``reduce="gap"``, as printed in the paper);
+    then the same :class:`LossRegressor` as the GAP head. Superposition
+    instead of concatenation keeps the head small. (An earlier version of
+    this class applied the ReLU before each ``Down`` and none after ``R``;
+    with identical weights its output correlated with the authors' at 0.2.)
 
     Parameters
     ----------
@@ -200,6 +219,8 @@ class ConvLossHead(nn.Module):
     reduce : {"gap", "conv"}
     detach_features : bool
         Stop gradients into the backbone (attribute, may be toggled).
+    fc_era : {"paper", "head"}
+        FC widths, see :func:`fc_widths`.
 
     Shapes
     ------
@@ -212,6 +233,7 @@ class ConvLossHead(nn.Module):
         sizes: Sequence[int] = (64, 32, 16, 8, 4),
         reduce: str = "gap",
         detach_features: bool = True,
+        fc_era: str = "paper",
     ):
         super().__init__()
         sizes = tuple(int(s) for s in sizes)
@@ -223,20 +245,24 @@ class ConvLossHead(nn.Module):
         self.sizes = sizes
         self.reduce = reduce
         self.detach_features = detach_features
+        self.fc_era = fc_era
         self.downsamplers = nn.ModuleList(_downsampler(channels, a, b) for a, b in zip(sizes, sizes[1:]))
         self.reducer = nn.Conv2d(channels, channels, kernel_size=sizes[-1]) if reduce == "conv" else None
-        self.regressor = LossRegressor(channels, fc_widths(channels))
+        self.regressor = LossRegressor(channels, fc_widths(channels, fc_era))
 
-    def forward(self, features: Sequence[Tensor]) -> Tensor:
+    def embed(self, features: Sequence[Tensor]) -> Tensor:
+        """The fused vector ``v`` the regressor reads, (B, C)."""
         _check_maps(features, len(self.sizes), self.channels, self.sizes)
         if self.detach_features:
             features = [f.detach() for f in features]
         fused = features[0]
         for down, coarser in zip(self.downsamplers, features[1:]):
-            fused = coarser + down(F.relu(fused))
-        fused = F.relu(fused)
-        vector = fused.mean(dim=(2, 3)) if self.reducer is None else self.reducer(fused).flatten(1)
-        return self.regressor(vector).squeeze(1)
+            fused = coarser + F.relu(down(fused))
+        reduced = fused.mean(dim=(2, 3)) if self.reducer is None else self.reducer(fused).flatten(1)
+        return F.relu(reduced)
+
+    def forward(self, features: Sequence[Tensor]) -> Tensor:
+        return self.regressor(self.embed(features)).squeeze(1)
 
 
 def build_head(
@@ -248,6 +274,7 @@ def build_head(
     reduce: str = "gap",
     detach_features: bool = True,
     num_maps: int | None = None,
+    fc_era: str = "paper",
 ) -> nn.Module:
     """Build the loss head for an experiment kind.
 
@@ -263,6 +290,8 @@ def build_head(
     variant, num_maps : see :class:`LearningLossHead`.
     reduce : see :class:`ConvLossHead`.
     detach_features : bool
+    fc_era : {"paper", "head"}
+        FC widths (:func:`fc_widths`) of the "authors" GAP head and of the conv head.
 
     Examples
     --------
@@ -271,9 +300,11 @@ def build_head(
     'ConvLossHead'
     """
     if kind in ("ll", "llpp"):
-        return LearningLossHead(channels, variant=variant, num_maps=num_maps, detach_features=detach_features)
+        return LearningLossHead(
+            channels, variant=variant, num_maps=num_maps, detach_features=detach_features, fc_era=fc_era
+        )
     if kind == "llpp_conv":
-        return ConvLossHead(channels, sizes=sizes, reduce=reduce, detach_features=detach_features)
+        return ConvLossHead(channels, sizes=sizes, reduce=reduce, detach_features=detach_features, fc_era=fc_era)
     raise ValueError(f"kind must be one of {HEAD_KINDS}, got {kind!r}")
 
 

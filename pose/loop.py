@@ -55,6 +55,7 @@ from tqdm.auto import tqdm
 from .checkpoint import CorruptRunFile, atomic_torch_save, atomic_write_json, load_checkpoint, read_run_json
 from .config import RunConfig, config_from_dict, config_to_dict, validate_config
 from .distributed import DistributedContext, init_distributed
+from .protocol import effective_protocol
 from .provenance import current_settings, write_run_record
 from .resume import ResumePlan, ResumePoint, base_fix, plan_resume, preflight, recompute_fix
 from .strategies import STRATEGIES, select
@@ -429,20 +430,25 @@ def build_network(config: RunConfig, kinds, num_joints: int, seed: int) -> PoseN
 
     The backbone is built first, so its initial weights depend on ``seed`` only.
     """
+    from .convert import load_init_checkpoint
     from .heads import build_head
     from .hourglass import StackedHourglass
 
     m = config.model
+    settings = effective_protocol(config)
     torch.manual_seed(seed)
     model = StackedHourglass(nstack=m.nstack, channels=m.channels, joints=num_joints, input_size=m.input_size,
-                             depth=m.depth, stem_channels=tuple(m.stem_channels))
+                             depth=m.depth, stem_channels=tuple(m.stem_channels), merge=settings.merge)
+    if m.init_checkpoint:
+        load_init_checkpoint(model, m.init_checkpoint)
     heads = {}
     for kind in kinds:
         # Each head's initial weights depend on (seed, kind) only, not on which other heads
         # share the network: a strategy then starts the same whatever else the run includes.
         torch.manual_seed(int(np.random.SeedSequence([int(seed), HEAD_CODES[kind]]).generate_state(1)[0]))
         heads[kind] = build_head(kind, m.channels, model.feature_sizes, variant=m.head_variant,
-                                 reduce=m.conv_reduce, detach_features=m.detach_features)
+                                 reduce=settings.conv_reduce, detach_features=m.detach_features,
+                                 fc_era=settings.fc_era)
     return PoseNetwork(model, heads, m.head_variant, m.margin, m.loss_weight)
 
 
@@ -514,7 +520,7 @@ def train_model(network: PoseNetwork, dataset: Dataset, config: RunConfig, ctx: 
             network, device_ids=[ctx.device] if ctx.device.type == "cuda" else None)
     optimizer = torch.optim.Adam(network.parameters(), lr=t.lr, weight_decay=t.weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=t.plateau_factor,
-                                                           patience=t.plateau_patience)
+                                                           patience=effective_protocol(config).plateau_patience)
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=t.amp == "fp16")
     history, best_loss, best_state, best_epoch = [], float("inf"), None, -1
     for epoch in tqdm(range(epochs), desc=desc, leave=False, disable=not ctx.is_main, unit="epoch"):
