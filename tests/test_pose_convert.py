@@ -25,13 +25,7 @@ from pose.data.skeleton import LSP_JOINTS, MPII_JOINTS
 from pose.heads import ConvLossHead, LearningLossHead
 from pose.hourglass import StackedHourglass
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # 2 shared cores: one intra-op thread avoids OpenMP spinning against other processes.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # ---------------------------------------------------------------- fixture generator (their names)
