@@ -23,6 +23,8 @@ from pose.hourglass import (  # noqa: E402
 )
 
 
+from tensor_checks import assert_close_to_scale  # noqa: E402
+
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
@@ -140,10 +142,10 @@ def test_channels_last_matches(tiny):
         ref = model(x)
         model_cl = model.to(memory_format=torch.channels_last)
         out = model_cl(x.contiguous(memory_format=torch.channels_last))
-    torch.testing.assert_close(out.heatmaps[0], ref.heatmaps[0], rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(out.features[0][-1], ref.features[0][-1], rtol=1e-4, atol=1e-5)
+    assert_close_to_scale(out.heatmaps[0], ref.heatmaps[0])
+    assert_close_to_scale(out.features[0][-1], ref.features[0][-1])
     head = build_head("llpp_conv", 64, model.feature_sizes)
-    torch.testing.assert_close(head(out.features[0]), head(ref.features[0]), rtol=1e-4, atol=1e-5)
+    assert_close_to_scale(head(out.features[0]), head(ref.features[0]))
 
 
 def test_bad_input_sizes(tiny):
@@ -291,7 +293,7 @@ def test_merge_variants_feed_the_next_stack():
         mf = a.merge_features[0](out_a.penultimate[0])
         for model, out, base in ((a, out_a, stem), (b, out_b, out_b.penultimate[0])):
             hg, _, _ = model.hourglasses[1](base + mp + mf)
-            torch.testing.assert_close(out.heatmaps[1], model.outs[1](model.features[1](hg)), rtol=1e-4, atol=1e-5)
+            assert_close_to_scale(out.heatmaps[1], model.outs[1](model.features[1](hg)))
     assert (out_a.heatmaps[1] - out_b.heatmaps[1]).abs().max() > 1e-4
     with pytest.raises(ValueError, match="merge"):
         build_hourglass("tiny", merge="sum")
