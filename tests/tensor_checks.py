@@ -9,4 +9,4 @@ def assert_close_to_scale(actual, expected, rel=1e-5):
     hand-written reference, another CPU's SIMD width) differ by ~1e-7 of the largest activation,
     anywhere in the map, including entries that are nearly zero.
     """
-    torch.testing.assert_close(actual, expected, rtol=0, atol=rel * float(expected.abs().max()))
+    torch.testing.assert_close(actual, expected, rtol=0, atol=rel * float(expected.detach().abs().max()))
