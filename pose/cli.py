@@ -6,18 +6,29 @@ Commands
     CONFIG is a preset name (``synthetic``, ``lsp_lspet``, ``mpii``) or a YAML
     path. Under ``torchrun --nproc_per_node=N -m pose run ...`` training uses
     DistributedDataParallel and pool scoring is sharded across ranks.
+    ``--set`` is applied before validation, so it can complete a partial YAML.
+``python -m pose run --resume --out DIR [--device D] [--strategy S ...] [--seeds N] [--set train.threads=T]``
+    Continue the run in DIR with its saved config. Only the device, the
+    thread count, strategies and seeds not run yet can change; any other
+    ``--set``, ``--seed`` or ``--config`` difference is refused, naming the flag.
 ``python -m pose report RUN_DIR [--out DIR]``
     Table 3(a)/(b) as Markdown and CSV, Fig. 5 scatter plots, gamma fits and
     accuracy-vs-labels curves as PNG (default: ``RUN_DIR/report``).
 ``python -m pose presets``
     List the shipped presets.
+``python -m pose convert SRC DST [--merge M] [--joint-order O]``
+    Convert the authors' (or princeton-vl's) checkpoint for ``--set model.init_checkpoint=DST``
+    (see :mod:`pose.convert`).
 
-Invalid configs exit with status 2 and a message naming the field, before any training.
+Invalid configs, missing data, impossible resumes and unreadable run files exit
+with status 2 and a one-line message naming the field or file, before anything
+is written.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
@@ -48,33 +59,48 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="report directory (default: RUN_DIR/report)")
 
     sub.add_parser("presets", help="list the shipped config presets")
+
+    from .convert import add_arguments as add_convert_arguments
+
+    add_convert_arguments(sub.add_parser("convert", help="convert the authors' / princeton-vl's weights"))
     return parser
 
 
 def _run(args, argv: list[str]) -> int:
-    from .checkpoint import read_json
-    from .config import apply_overrides, config_from_dict, load_config
-    from .loop import run_experiment
+    from .checkpoint import CorruptRunFile, read_run_json
+    from .config import config_from_dict, load_config_data, set_fields
+    from .loop import RUN_JSON_FIX, run_experiment
 
+    overrides, sources = list(args.set), {}
+    for item in args.set:
+        sources[item.partition("=")[0].strip()] = f"--set {item.partition('=')[0].strip()}"
+    for flag, field, value in (("--strategy", "active.strategies", args.strategy and f"[{', '.join(args.strategy)}]"),
+                               ("--seeds", "seeds", args.seeds), ("--seed", "seed", args.seed),
+                               ("--device", "train.device", args.device)):
+        if value is not None:
+            overrides.append(f"{field}={value}")
+            sources[field] = flag
     out = Path(args.out) if args.out else None
-    if args.resume and out is not None and (out / "run.json").is_file() and args.config is None:
-        # `--resume --out DIR` alone continues with the saved config.
-        config = config_from_dict(read_json(out / "run.json")["config"])
+    if args.resume and args.config is None:
+        # `--resume --out DIR` continues with the config saved in DIR, changed only by the flags given.
+        out = out or Path("runs") / "synthetic"
+        if not (out / "run.json").is_file():
+            raise ValueError(f"--resume: nothing to resume in {out} (no run.json); drop --resume to start a run")
+        data = read_run_json(out / "run.json", RUN_JSON_FIX).get("config")
+        if not isinstance(data, dict):
+            raise CorruptRunFile(f"{out / 'run.json'}: holds no config mapping; {RUN_JSON_FIX}")
     else:
-        config = load_config(args.config or "synthetic")
-        overrides = list(args.set)
-        if args.strategy:
-            overrides.append(f"active.strategies=[{', '.join(args.strategy)}]")
-        if args.seeds is not None:
-            overrides.append(f"seeds={args.seeds}")
-        if args.seed is not None:
-            overrides.append(f"seed={args.seed}")
-        if args.device:
-            overrides.append(f"train.device={args.device}")
-        config = apply_overrides(config, overrides)
+        data = load_config_data(args.config or "synthetic")
+    config = config_from_dict(set_fields(data, overrides))
     out = out or Path("runs") / config.name
-    run_experiment(config, out, resume=args.resume, argv=[sys.argv[0]] + list(argv))
+    default = "--config" if args.config else "--resume"
+    run_experiment(config, out, resume=args.resume, argv=[sys.argv[0]] + list(argv),
+                   source_of=lambda field: sources.get(field, default))
     return 0
+
+
+def _print_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,12 +114,22 @@ def main(argv: list[str] | None = None) -> int:
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.showwarning = _print_warning  # one plain line, not the source location
+        return _dispatch(args, argv)
+
+
+def _dispatch(args, argv: list[str]) -> int:
     try:
         if args.command == "presets":
             from .config import preset_names
 
             print("\n".join(preset_names()))
             return 0
+        if args.command == "convert":
+            from .convert import run as run_convert
+
+            return run_convert(args)
         if args.command == "report":
             from .report import write_report
 

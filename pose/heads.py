@@ -31,11 +31,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gammaal.al.heads import LossRegressor, fc_widths
+from gammaal.al.heads import FC_ERAS, LossRegressor, fc_widths  # noqa: F401  (re-exported)
 
 from .hourglass import HourglassOutput
 
 __all__ = [
+    "FC_ERAS",
     "fc_widths",
     "LossRegressor",
     "LearningLossHead",
@@ -85,6 +86,8 @@ class LearningLossHead(nn.Module):
         Stop gradients into the backbone (attribute, may be toggled).
     hidden : int
         Yoo & Kweon's per-map width (128 in their code); unused by "authors".
+    fc_era : {"paper", "head"}
+        FC widths of the "authors" variant, see :func:`fc_widths`.
 
     Shapes
     ------
@@ -98,6 +101,7 @@ class LearningLossHead(nn.Module):
         num_maps: int | None = None,
         detach_features: bool = True,
         hidden: int = 128,
+        fc_era: str = "paper",
     ):
         super().__init__()
         if variant not in ("authors", "yoo"):
@@ -110,8 +114,9 @@ class LearningLossHead(nn.Module):
         self.variant = variant
         self.num_maps = num_maps
         self.detach_features = detach_features
+        self.fc_era = fc_era
         if variant == "authors":
-            self.regressor = LossRegressor(num_maps * channels, fc_widths(channels))
+            self.regressor = LossRegressor(num_maps * channels, fc_widths(channels, fc_era))
         else:
             self.per_map = nn.ModuleList(nn.Linear(channels, hidden) for _ in range(num_maps))
             self.linear = nn.Linear(num_maps * hidden, 1)
@@ -146,13 +151,16 @@ def _downsampler(channels: int, n1: int, n2: int) -> nn.Module:
 class ConvLossHead(nn.Module):
     """LL++conv: strided convolutions fuse the hourglass scales (paper §4.2).
 
-    Walking from the finest to the coarsest scale,
-    ``H_{n2} ← H_{n2} + Down(ReLU(H_{n1}))`` (the authors apply the ReLU before
-    every add; superposition instead of concatenation keeps the head small),
-    then the coarsest accumulated map is ReLU'd and reduced to a vector, either
-    by global average pooling (``reduce="gap"``, as printed in the paper) or by
-    the authors' learned conv with kernel = coarsest size (``reduce="conv"``),
-    and the same :class:`LossRegressor` as the authors' GAP head gives the loss.
+    The authors' order (``ConvolutionHourglassFeatureExtractor`` in
+    meghshukla/ActiveLearningForHumanPose, both the 2021 and the 2022 code):
+    walking from the finest to the coarsest scale,
+    ``H ← H_next + ReLU(Down(H))``; then ``v = ReLU(R(H))`` with ``R`` the
+    learned conv with kernel = coarsest side (``reduce="conv"``, the authors)
+    or global average pooling (``reduce="gap"``, as printed in the paper);
+    then the same :class:`LossRegressor` as the GAP head. Superposition
+    instead of concatenation keeps the head small. (An earlier version of
+    this class applied the ReLU before each ``Down`` and none after ``R``;
+    with identical weights its output correlated with the authors' at 0.2.)
 
     Parameters
     ----------
@@ -163,6 +171,8 @@ class ConvLossHead(nn.Module):
     reduce : {"gap", "conv"}
     detach_features : bool
         Stop gradients into the backbone (attribute, may be toggled).
+    fc_era : {"paper", "head"}
+        FC widths, see :func:`fc_widths`.
 
     Shapes
     ------
@@ -175,6 +185,7 @@ class ConvLossHead(nn.Module):
         sizes: Sequence[int] = (64, 32, 16, 8, 4),
         reduce: str = "gap",
         detach_features: bool = True,
+        fc_era: str = "paper",
     ):
         super().__init__()
         sizes = tuple(int(s) for s in sizes)
@@ -186,20 +197,24 @@ class ConvLossHead(nn.Module):
         self.sizes = sizes
         self.reduce = reduce
         self.detach_features = detach_features
+        self.fc_era = fc_era
         self.downsamplers = nn.ModuleList(_downsampler(channels, a, b) for a, b in zip(sizes, sizes[1:]))
         self.reducer = nn.Conv2d(channels, channels, kernel_size=sizes[-1]) if reduce == "conv" else None
-        self.regressor = LossRegressor(channels, fc_widths(channels))
+        self.regressor = LossRegressor(channels, fc_widths(channels, fc_era))
 
-    def forward(self, features: Sequence[Tensor]) -> Tensor:
+    def embed(self, features: Sequence[Tensor]) -> Tensor:
+        """The fused vector ``v`` the regressor reads, (B, C)."""
         _check_maps(features, len(self.sizes), self.channels, self.sizes)
         if self.detach_features:
             features = [f.detach() for f in features]
         fused = features[0]
         for down, coarser in zip(self.downsamplers, features[1:]):
-            fused = coarser + down(F.relu(fused))
-        fused = F.relu(fused)
-        vector = fused.mean(dim=(2, 3)) if self.reducer is None else self.reducer(fused).flatten(1)
-        return self.regressor(vector).squeeze(1)
+            fused = coarser + F.relu(down(fused))
+        reduced = fused.mean(dim=(2, 3)) if self.reducer is None else self.reducer(fused).flatten(1)
+        return F.relu(reduced)
+
+    def forward(self, features: Sequence[Tensor]) -> Tensor:
+        return self.regressor(self.embed(features)).squeeze(1)
 
 
 def build_head(
@@ -211,6 +226,7 @@ def build_head(
     reduce: str = "gap",
     detach_features: bool = True,
     num_maps: int | None = None,
+    fc_era: str = "paper",
 ) -> nn.Module:
     """Build the loss head for an experiment kind.
 
@@ -226,6 +242,8 @@ def build_head(
     variant, num_maps : see :class:`LearningLossHead`.
     reduce : see :class:`ConvLossHead`.
     detach_features : bool
+    fc_era : {"paper", "head"}
+        FC widths (:func:`fc_widths`) of the "authors" GAP head and of the conv head.
 
     Examples
     --------
@@ -234,9 +252,11 @@ def build_head(
     'ConvLossHead'
     """
     if kind in ("ll", "llpp"):
-        return LearningLossHead(channels, variant=variant, num_maps=num_maps, detach_features=detach_features)
+        return LearningLossHead(
+            channels, variant=variant, num_maps=num_maps, detach_features=detach_features, fc_era=fc_era
+        )
     if kind == "llpp_conv":
-        return ConvLossHead(channels, sizes=sizes, reduce=reduce, detach_features=detach_features)
+        return ConvLossHead(channels, sizes=sizes, reduce=reduce, detach_features=detach_features, fc_era=fc_era)
     raise ValueError(f"kind must be one of {HEAD_KINDS}, got {kind!r}")
 
 

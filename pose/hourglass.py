@@ -8,7 +8,10 @@ LearningLoss++ (meghshukla/ActiveLearningForHumanPose) also build on:
 - per stack: a depth-4 hourglass, Residual(C → C) + Conv1x1-BN-ReLU (the
   "penultimate" map), a 1x1 conv to J heatmaps, and for every stack but the
   last the remap ``x ← x + Conv1x1(heatmaps) + Conv1x1(penultimate)`` that
-  feeds the next stack (intermediate supervision);
+  feeds the next stack (intermediate supervision; ``merge="input"``). The
+  authors' 2022 code (their HEAD) overwrites ``x`` with the penultimate map
+  first, so it feeds ``penultimate + Conv1x1(heatmaps) + Conv1x1(penultimate)``
+  (``merge="penultimate"``), dropping the stack's input from the sum;
 - residual blocks are pre-activation bottlenecks
   BN-ReLU-Conv1x1(C/2)-BN-ReLU-Conv3x3(C/2)-BN-ReLU-Conv1x1(C) with a 1x1
   projection on the skip path only when the width changes.
@@ -39,10 +42,15 @@ __all__ = [
     "StackedHourglass",
     "HourglassOutput",
     "PRESETS",
+    "MERGES",
     "build_hourglass",
     "pooled_bottleneck",
     "pooled_penultimate",
 ]
+
+
+#: Between-stack remaps of :class:`StackedHourglass` (``merge``).
+MERGES = ("input", "penultimate")
 
 
 class Residual(nn.Module):
@@ -165,6 +173,10 @@ class StackedHourglass(nn.Module):
         Hourglass depth (paper: 4, giving five scales).
     stem_channels : (int, int)
         Widths of the first conv and the stem residual blocks (reference: 64, 128).
+    merge : {"input", "penultimate"}
+        What the between-stack remap adds to: the stack's input (princeton-vl
+        and the authors' 2021 code) or the penultimate map (the authors' 2022
+        code), see :data:`MERGES`.
 
     Shapes
     ------
@@ -179,8 +191,12 @@ class StackedHourglass(nn.Module):
         input_size: int = 256,
         depth: int = 4,
         stem_channels: tuple[int, int] = (64, 128),
+        merge: str = "input",
     ):
         super().__init__()
+        if merge not in MERGES:
+            raise ValueError(f"merge must be one of {MERGES}, got {merge!r}")
+        self.merge = merge
         for name, value in (("nstack", nstack), ("channels", channels), ("joints", joints), ("depth", depth)):
             if int(value) != value or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -255,7 +271,8 @@ class StackedHourglass(nn.Module):
             bottlenecks.append(bottleneck)
             penultimates.append(penultimate)
             if i < self.nstack - 1:
-                x = x + self.merge_preds[i](preds) + self.merge_features[i](penultimate)
+                base = x if self.merge == "input" else penultimate
+                x = base + self.merge_preds[i](preds) + self.merge_features[i](penultimate)
         return HourglassOutput(heatmaps=heatmaps, features=features, bottleneck=bottlenecks, penultimate=penultimates)
 
 

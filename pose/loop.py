@@ -21,14 +21,15 @@ it writes ``cycle_NN.json`` with
 
 Never lose work: each step (``trained``, ``selected``) ends with an atomic
 write of its outputs, then of ``state.json``; ``resume=True`` continues after
-the last completed step. Every step reseeds python, numpy and torch from
-``(seed, cycle, step)``, so a resumed run makes the same selections as an
-uninterrupted one.
+the last completed step (:mod:`pose.resume`: what a resume may change, and
+recomputing a step whose files were deleted). Every step reseeds python, numpy
+and torch from ``(seed, cycle, step)``, so a resumed run on the same execution
+settings (:mod:`pose.provenance`) makes the same selections as an uninterrupted one.
 
 Layout of an output directory::
 
-    run.json                       config, seeds, versions, git revision
-    base/seed_<s>/trained_00.pt    the shared base model (``train.share_base``)
+    run.json                       config, seeds, versions, git revision, execution settings, resumes
+    base/seed_<s>/trained_00.pt    the shared base model (``train.share_base``); state.json lists its heads
     <strategy>/seed_<s>/state.json last completed step + labelled set
     <strategy>/seed_<s>/trained_NN.pt   best model of cycle NN
     <strategy>/seed_<s>/cycle_NN.json   the record above
@@ -38,12 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import datetime as _dt
-import importlib.metadata
-import platform
 import random
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,10 +54,14 @@ from tqdm.auto import tqdm
 
 from gammaal.al.labelled import LabelledSet  # noqa: F401  (moved; re-exported)
 
-from .checkpoint import atomic_torch_save, atomic_write_json, read_json
+from .checkpoint import CorruptRunFile, atomic_torch_save, atomic_write_json, load_checkpoint, read_run_json
 from .config import RunConfig, config_from_dict, config_to_dict, validate_config
 from .distributed import DistributedContext, init_distributed
+from .protocol import effective_protocol
+from .provenance import current_settings, write_run_record
+from .resume import ResumePlan, ResumePoint, base_fix, plan_resume, preflight, recompute_fix
 from .strategies import STRATEGIES, select
+from .validation import check_image_files
 
 __all__ = [
     "LabelledSet",
@@ -283,6 +283,9 @@ def prepare_data(config: RunConfig) -> ActiveLearningData:
         base = np.arange(d.base_size)  # placeholder size; the draw is per seed (base_for)
         metric_name, default_threshold, random_base = "PCKh", 0.5, True
 
+    if d.dataset != "synthetic":
+        # Annotations load fast; a missing image would otherwise surface in the middle of training.
+        check_image_files([ds for _, ds in train_parts + eval_parts] + test.datasets, d.root)
     train_view, eval_view = UnionDataset(train_parts), UnionDataset(eval_parts)
     pool_size = len(train_view) - base.size
     if a.cycles * a.budget > pool_size:
@@ -354,20 +357,25 @@ def build_network(config: RunConfig, kinds, num_joints: int, seed: int) -> PoseN
 
     The backbone is built first, so its initial weights depend on ``seed`` only.
     """
+    from .convert import load_init_checkpoint
     from .heads import build_head
     from .hourglass import StackedHourglass
 
     m = config.model
+    settings = effective_protocol(config)
     torch.manual_seed(seed)
     model = StackedHourglass(nstack=m.nstack, channels=m.channels, joints=num_joints, input_size=m.input_size,
-                             depth=m.depth, stem_channels=tuple(m.stem_channels))
+                             depth=m.depth, stem_channels=tuple(m.stem_channels), merge=settings.merge)
+    if m.init_checkpoint:
+        load_init_checkpoint(model, m.init_checkpoint)
     heads = {}
     for kind in kinds:
         # Each head's initial weights depend on (seed, kind) only, not on which other heads
         # share the network: a strategy then starts the same whatever else the run includes.
         torch.manual_seed(int(np.random.SeedSequence([int(seed), HEAD_CODES[kind]]).generate_state(1)[0]))
         heads[kind] = build_head(kind, m.channels, model.feature_sizes, variant=m.head_variant,
-                                 reduce=m.conv_reduce, detach_features=m.detach_features)
+                                 reduce=settings.conv_reduce, detach_features=m.detach_features,
+                                 fc_era=settings.fc_era)
     return PoseNetwork(model, heads, m.head_variant, m.margin, m.loss_weight)
 
 
@@ -439,7 +447,7 @@ def train_model(network: PoseNetwork, dataset: Dataset, config: RunConfig, ctx: 
             network, device_ids=[ctx.device] if ctx.device.type == "cuda" else None)
     optimizer = torch.optim.Adam(network.parameters(), lr=t.lr, weight_decay=t.weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=t.plateau_factor,
-                                                           patience=t.plateau_patience)
+                                                           patience=effective_protocol(config).plateau_patience)
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=t.amp == "fp16")
     history, best_loss, best_state, best_epoch = [], float("inf"), None, -1
     for epoch in tqdm(range(epochs), desc=desc, leave=False, disable=not ctx.is_main, unit="epoch"):
@@ -610,37 +618,6 @@ def loss_correlations(predicted, true) -> dict | None:
     }
 
 
-# --------------------------------------------------------------------------- provenance
-
-
-def _git_revision() -> dict:
-    here = Path(__file__).resolve().parent
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=here, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return {"revision": None, "dirty": None}
-    if rev.returncode:
-        return {"revision": None, "dirty": None}
-    return {"revision": rev.stdout.strip(), "dirty": bool(dirty.stdout.strip())}
-
-
-def _versions() -> dict:
-    import scipy
-
-    def dist_version(name):
-        try:
-            return importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            return None
-
-    return {
-        "python": sys.version.split()[0], "platform": platform.platform(), "torch": torch.__version__,
-        "numpy": np.__version__, "scipy": scipy.__version__, "gammaal": dist_version("gammaal"),
-        "cuda": torch.version.cuda, "cudnn": torch.backends.cudnn.version() if torch.cuda.is_available() else None,
-    }
-
-
 # --------------------------------------------------------------------------- one run
 
 
@@ -684,66 +661,96 @@ def _train_step(network: PoseNetwork, config: RunConfig, data: ActiveLearningDat
     return record, own["features"]
 
 
-def _shared_base(config: RunConfig, seed: int, data: ActiveLearningData, base_dir: Path, ctx: DistributedContext,
-                 resume: bool, hook: StepHook | None):
-    """Train (or, resuming, load) the cycle-0 model that every strategy of ``seed`` starts from.
+class SharedBase:
+    """The cycle-0 model every strategy of ``seed`` starts from, trained (or, resuming, loaded) on first use.
 
     The paper's stage-1 selections are all made "on the base models shared by
-    all approaches". The base network carries the heads of every requested
-    learning-loss strategy; with detached head inputs each trains exactly as it
-    would alone, and the backbone never sees them.
-
-    Returns
-    -------
-    (state_dict, record)
+    all approaches". The base network carries the heads of every learning-loss
+    strategy of the run; with detached head inputs each trains exactly as it
+    would alone, and the backbone never sees them. A resume whose strategies
+    are all past cycle 0 never loads it.
     """
-    path = base_dir / "trained_00.pt"
-    state_path = base_dir / "state.json"
-    if resume and state_path.is_file():
-        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+
+    def __init__(self, config: RunConfig, seed: int, data: ActiveLearningData, base_dir: Path,
+                 ctx: DistributedContext, resume: bool, hook: StepHook | None):
+        self.config, self.seed, self.data, self.base_dir = config, seed, data, base_dir
+        self.ctx, self.resume, self.hook = ctx, resume, hook
+        self._value = None
+
+    def get(self):
+        """``(state_dict, record)`` of the base model."""
+        if self._value is None:
+            self._value = self._load() if self.resume else None
+            if self._value is None:
+                self._value = self._train()
+        return self._value
+
+    def _load(self):
+        path, state_path = self.base_dir / "trained_00.pt", self.base_dir / "state.json"
+        if not state_path.is_file() or not path.is_file():
+            return None
+        read_run_json(state_path, base_fix(self.seed))
+        checkpoint = load_checkpoint(path, base_fix(self.seed))
         return checkpoint["network"], checkpoint["record"]
-    if ctx.is_main:
-        base_dir.mkdir(parents=True, exist_ok=True)
-    kinds = _head_kinds(config.active.strategies)
-    network = _new_network(config, kinds, data.train_view.num_joints, derive_seed(seed, 0, "init"), ctx)
-    started = time.perf_counter()
-    record, _ = _train_step(network, config, data, data.base_for(seed), seed, 0, ctx, None)
-    record.update({"strategy": "base", "heads": kinds, "seconds": time.perf_counter() - started})
-    state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
-    if ctx.is_main:
-        atomic_torch_save({"network": state, "record": record}, path)
-        atomic_write_json(state_path, {"cycle": 0, "step": "trained"})
-        tqdm.write(f"[base seed {seed}] labelled {record['num_labelled']} | test {data.metric} "
-                   f"{record['test']['mean']:.3f} | heads {kinds} | {record['seconds']:.0f}s")
-    ctx.barrier()
-    if hook is not None:
-        hook("base", seed, 0, "trained")
-    return state, record
+
+    def _train(self):
+        config, seed, data, ctx = self.config, self.seed, self.data, self.ctx
+        if ctx.is_main:
+            self.base_dir.mkdir(parents=True, exist_ok=True)
+        kinds = _head_kinds(config.active.strategies)
+        network = _new_network(config, kinds, data.train_view.num_joints, derive_seed(seed, 0, "init"), ctx)
+        started = time.perf_counter()
+        record, _ = _train_step(network, config, data, data.base_for(seed), seed, 0, ctx, None)
+        record.update({"strategy": "base", "heads": kinds, "seconds": time.perf_counter() - started})
+        state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
+        if ctx.is_main:
+            atomic_torch_save({"network": state, "record": record}, self.base_dir / "trained_00.pt")
+            atomic_write_json(self.base_dir / "state.json", {"cycle": 0, "step": "trained", "heads": kinds})
+            tqdm.write(f"[base seed {seed}] labelled {record['num_labelled']} | test {data.metric} "
+                       f"{record['test']['mean']:.3f} | heads {kinds} | {record['seconds']:.0f}s")
+        ctx.barrier()
+        if self.hook is not None:
+            self.hook("base", seed, 0, "trained")
+        return state, record
+
+
+def _load_weights(network: nn.Module, path: Path, fix: str, device) -> dict:
+    checkpoint = load_checkpoint(path, fix, map_location=device)
+    try:
+        network.load_state_dict(checkpoint["network"])
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise CorruptRunFile(f"{path}: does not fit the network of this config ({first}); {fix}") from None
+    return checkpoint
 
 
 def _run_one(config: RunConfig, strategy: str, seed: int, data: ActiveLearningData, run_dir: Path,
-             ctx: DistributedContext, resume: bool, hook: StepHook | None, base=None) -> None:
+             ctx: DistributedContext, point: ResumePoint, hook: StepHook | None, base: SharedBase | None = None) -> None:
     a = config.active
     state_path = run_dir / "state.json"
-    state = read_json(state_path) if resume and state_path.is_file() else None
-    if state is not None and state["step"] == "finished":
+    if ctx.is_main and point.notes:
+        tqdm.write(f"[{strategy} seed {seed}] {'; '.join(point.notes)}: recomputing from cycle {point.cycle}")
+    if point.step == "done":
+        if ctx.is_main and not (run_dir / "summary.json").is_file():
+            atomic_write_json(run_dir / "summary.json", _summary(run_dir, a.cycles))
         return
     if ctx.is_main:
         run_dir.mkdir(parents=True, exist_ok=True)
     labelled = LabelledSet(len(data.train_view), data.base_for(seed))
+    if point.acquired_at is not None:
+        labelled.load_state_dict({"size": labelled.size, "acquired_at": point.acquired_at})
     num_joints = data.train_view.num_joints
     kinds = _head_kinds([strategy])
     network = _new_network(config, kinds, num_joints, derive_seed(seed, 0, "init"), ctx)
-    start_cycle, start_step, record = 0, "train", None
-    if state is not None:
-        labelled.load_state_dict(state["labelled"])
-        cycle = int(state["cycle"])
-        checkpoint = torch.load(run_dir / f"trained_{cycle:02d}.pt", map_location=ctx.device, weights_only=False)
-        network.load_state_dict(checkpoint["network"])
-        if state["step"] == "trained":
-            start_cycle, start_step, record = cycle, "select", checkpoint["record"]
-        else:
-            start_cycle = cycle + 1
+    start_cycle, start_step, record = point.cycle, point.step, None
+    if start_step == "select":
+        path = run_dir / f"trained_{start_cycle:02d}.pt"
+        record = _load_weights(network, path, recompute_fix(start_cycle), ctx.device)["record"]
+    elif start_cycle > 0 and config.train.init == "finetune":
+        path = run_dir / f"trained_{start_cycle - 1:02d}.pt"
+        _load_weights(network, path, recompute_fix(start_cycle - 1), ctx.device)
+    elif start_cycle == 0 and base is not None:
+        base.get()  # load (or train) the shared base before this strategy's progress bar starts
     embedding = a.coreset_embedding if strategy == "coreset" else None
     labelled_features = None
 
@@ -753,7 +760,7 @@ def _run_one(config: RunConfig, strategy: str, seed: int, data: ActiveLearningDa
         started = time.perf_counter()
         if not (cycle == start_cycle and start_step == "select"):
             if cycle == 0 and base is not None:
-                base_state, base_record = base
+                base_state, base_record = base.get()
                 # This strategy's slice of the shared base: the backbone and its own head.
                 prefixes = ("model.",) + tuple(f"heads.{kind}." for kind in kinds)
                 network.load_state_dict({k: v for k, v in base_state.items() if k.startswith(prefixes)})
@@ -834,7 +841,9 @@ def _run_one(config: RunConfig, strategy: str, seed: int, data: ActiveLearningDa
 
 
 def _summary(run_dir: Path, cycles: int) -> dict:
-    records = [read_json(run_dir / f"cycle_{c:02d}.json") for c in range(cycles + 1)]
+    records = [read_run_json(run_dir / f"cycle_{c:02d}.json",
+                             f"delete it and resume to recompute cycle {c} and the cycles after it")
+               for c in range(cycles + 1)]
     return {
         "num_labelled": [r["num_labelled"] for r in records],
         "test": [r["test"]["mean"] for r in records],
@@ -848,9 +857,13 @@ def _summary(run_dir: Path, cycles: int) -> dict:
 # --------------------------------------------------------------------------- experiment
 
 
+RUN_JSON_FIX = ("it holds the run's config, so the run cannot resume without it: restore it from a backup, or "
+                "start again with another --out")
+
+
 def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = False,
                    ctx: DistributedContext | None = None, hook: StepHook | None = None,
-                   argv: list[str] | None = None) -> Path:
+                   argv: list[str] | None = None, source_of: Callable[[str], str] | None = None) -> Path:
     """Run every strategy for every seed of ``config``, writing into ``out_dir``.
 
     Parameters
@@ -859,14 +872,19 @@ def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = Fal
     out_dir : str or Path
         Output directory (see the module docstring for its layout).
     resume : bool
-        Continue a run in ``out_dir`` after its last completed step. Its saved
-        config must equal ``config``.
+        Continue the run in ``out_dir`` after its last completed step (see
+        :func:`pose.resume.plan_resume` for what ``config`` may change: device,
+        threads, added strategies or seeds). Stale temporary files of a killed
+        write are removed first; other execution settings than the recorded
+        ones give a :class:`pose.provenance.ReproducibilityWarning`.
     ctx : DistributedContext, optional
         Defaults to :func:`pose.distributed.init_distributed` (torchrun-aware).
     hook : callable, optional
         ``hook(strategy, seed, cycle, step)`` after each completed step.
     argv : list of str, optional
         Command line recorded in ``run.json``.
+    source_of : callable, optional
+        Field name -> the command-line flag that set it, for resume messages.
 
     Returns
     -------
@@ -877,19 +895,33 @@ def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = Fal
     ------
     ValueError
         Invalid config, missing dataset files, a budget the pool cannot supply,
-        or an existing run in ``out_dir`` without ``resume`` — all before training.
+        an existing run without ``resume`` or none with it, a change a resume
+        cannot make — all before anything is written to ``out_dir``.
+    pose.checkpoint.CorruptRunFile
+        (a ValueError) A run file that cannot be read, naming it and the fix.
     """
     validate_config(config)
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"--out: {out_dir} is a file, not a directory")
     meta_path = out_dir / "run.json"
-    config_dict = config_to_dict(config)
-    if meta_path.is_file():
-        if not resume:
-            raise ValueError(f"--out: {out_dir} already holds a run; pass --resume or choose another directory")
-        saved = read_json(meta_path)["config"]
-        if config_from_dict(saved) != config:
-            raise ValueError(f"--resume: the config differs from the one saved in {meta_path}")
+    meta = None
+    if resume:
+        if not meta_path.is_file():
+            raise ValueError(f"--resume: nothing to resume in {out_dir} (no run.json); drop --resume to start a run")
+        meta = read_run_json(meta_path, RUN_JSON_FIX)
+        try:
+            saved = config_from_dict(meta["config"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptRunFile(f"{meta_path}: corrupt config ({exc}); {RUN_JSON_FIX}") from None
+        plan = plan_resume(saved, config, out_dir, source_of)
+    elif meta_path.is_file():
+        raise ValueError(f"--out: {out_dir} already holds a run; pass --resume or choose another directory")
+    else:
+        plan = ResumePlan.fresh(config)
+    config = plan.config
     data = prepare_data(config)
+    points = preflight(out_dir, plan, len(data.train_view), resume)
     own_ctx = ctx is None
     ctx = ctx or init_distributed(config.train.device)
     threads_before = torch.get_num_threads()
@@ -901,27 +933,21 @@ def run_experiment(config: RunConfig, out_dir: str | Path, *, resume: bool = Fal
                 f"train.batch_size: {config.train.batch_size} over {ctx.world_size} ranks leaves one image per "
                 "rank, and BatchNorm cannot train on the 1x1 bottleneck of this input_size; use >= 2 per rank"
             )
+        if config.train.amp == "fp16" and ctx.device.type != "cuda":
+            raise ValueError(f"train.amp: fp16 autocast needs CUDA, but the run is on {ctx.device}; use bf16 or none")
         if config.train.threads is not None:
             torch.set_num_threads(config.train.threads)
+        settings = current_settings(ctx.device, ctx.world_size)
         if ctx.is_main:
-            if not meta_path.is_file():
-                atomic_write_json(meta_path, {
-                    "config": config_dict, "seeds": config.seed_list, "strategies": config.active.strategies,
-                    "metric": data.metric, "world_size": ctx.world_size, "device": str(ctx.device),
-                    "versions": _versions(), "git": _git_revision(), "command": argv or sys.argv,
-                    "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                    "sizes": {"labelable": len(data.train_view), "base": int(data.base.size),
-                              "test": len(data.test), "domains": data.train_view.names},
-                })
-            tqdm.write(f"pose run -> {out_dir} on {ctx.device} x{ctx.world_size}; {data.metric}; seeds "
-                       f"{config.seed_list}; strategies {config.active.strategies}")
+            write_run_record(meta_path, meta, plan, data, ctx, settings, argv)
         ctx.barrier()
-        for seed in config.seed_list:
+        for seed in plan.seeds:
             base = None
             if config.train.share_base:
-                base = _shared_base(config, seed, data, out_dir / "base" / f"seed_{seed}", ctx, resume, hook)
-            for strategy in config.active.strategies:
-                _run_one(config, strategy, seed, data, out_dir / strategy / f"seed_{seed}", ctx, resume, hook, base)
+                base = SharedBase(config, seed, data, out_dir / "base" / f"seed_{seed}", ctx, resume, hook)
+            for strategy in plan.strategies:
+                _run_one(config, strategy, seed, data, out_dir / strategy / f"seed_{seed}", ctx,
+                         points[(strategy, seed)], hook, base)
     finally:
         torch.set_num_threads(threads_before)
         if own_ctx:

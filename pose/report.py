@@ -17,7 +17,8 @@
 - ``report.md``: all tables in one file;
 - ``fig5_scatter.png``, ``gamma_fits.png``, ``accuracy_vs_labels.png`` (matplotlib, Agg).
 
-Cells are mean ± sample standard deviation over seeds (± 0 for one seed).
+Cells are mean ± sample standard deviation over seeds; with one seed a cell is
+the value alone (a spread needs two seeds) and the CSV leaves its std empty.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoint import atomic_write_bytes, atomic_write_text, read_json
+from .checkpoint import atomic_write_bytes, atomic_write_text, read_run_json
 
 __all__ = ["load_run", "table3a", "table3b", "correlation_table", "gamma_table", "write_report"]
 
@@ -48,7 +49,7 @@ def load_run(run_dir: str | Path) -> dict:
     meta_path = run_dir / "run.json"
     if not meta_path.is_file():
         raise ValueError(f"RUN_DIR: {run_dir} has no run.json (not a `python -m pose run` output)")
-    meta = read_json(meta_path)
+    meta = read_run_json(meta_path, "restore it from a backup; it holds the run's config")
     records: dict[str, dict[int, list[dict]]] = {}
     for strategy in meta["strategies"]:
         for seed in meta["seeds"]:
@@ -58,7 +59,8 @@ def load_run(run_dir: str | Path) -> dict:
                 path = seed_dir / f"cycle_{c:02d}.json"
                 if not path.is_file():
                     break
-                cycles.append(read_json(path))
+                cycles.append(read_run_json(path, f"delete it and `python -m pose run --resume --out {run_dir}` "
+                                                  "recomputes it"))
             if cycles:
                 records.setdefault(strategy, {})[seed] = cycles
     return {"meta": meta, "records": records}
@@ -75,10 +77,11 @@ def _cell(values, digits: int = 3) -> str:
     mean, std, n = _mean_std(values)
     if n == 0:
         return "–"
-    if 0 < abs(mean) < 0.01:
-        # Small quantities (losses ~1e-3, θ ~1e-5) keep their significant digits.
-        return f"{mean:.3g} ± {std:.2g}"
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+    small = 0 < abs(mean) < 0.01  # losses ~1e-3, θ ~1e-5 keep their significant digits
+    text = f"{mean:.3g}" if small else f"{mean:.{digits}f}"
+    if n == 1:
+        return text
+    return f"{text} ± {std:.2g}" if small else f"{text} ± {std:.{digits}f}"
 
 
 def _label(strategy: str) -> str:
@@ -180,7 +183,7 @@ def _csv(header, rows) -> str:
         for value in row:
             if isinstance(value, list):
                 mean, std, n = _mean_std(value)
-                line += [f"{mean:.6g}", f"{std:.6g}", n]
+                line += [f"{mean:.6g}" if n else "", f"{std:.6g}" if n > 1 else "", n]
             else:
                 line.append(value)
         writer.writerow(line)
@@ -258,6 +261,8 @@ def _plot_gamma(run: dict, path: Path, plt) -> bool:
                 ax.plot(x, stats.gamma.pdf(x, g["k"], scale=g["theta"]), color="tab:red")
                 title += f"\nk={g['k']:.2f} θ={g['theta']:.3g} KS={g['ks_statistic']:.3f}"
             ax.set_title(title, fontsize=8)
+            ax.set_xlabel("per-image training loss", fontsize=8)
+            ax.set_ylabel("density", fontsize=8)
             ax.tick_params(labelsize=7)
     fig.tight_layout()
     _save_figure(fig, path)

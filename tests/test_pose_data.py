@@ -441,3 +441,34 @@ def test_synthetic_caches_return_identical_images(tmp_path):
     np.testing.assert_array_equal(_images(SyntheticPoseDataset(5, seed=7, cache=path), range(5)), reference)
     with pytest.raises(ValueError, match="synthetic.npz: cache was made with different settings"):
         SyntheticPoseDataset(5, seed=8, cache=path)
+
+
+def test_synthetic_disk_cache_is_atomic_and_a_damaged_file_is_rebuilt(tmp_path, monkeypatch):
+    import pose.data.synthetic as synthetic
+
+    reference = _images(SyntheticPoseDataset(5, seed=7), range(5))
+    path = tmp_path / "synthetic.npz"
+    writes = []
+    atomic = synthetic.atomic_write_bytes
+    monkeypatch.setattr(synthetic, "atomic_write_bytes", lambda p, data: writes.append(p) or atomic(p, data))
+    SyntheticPoseDataset(5, seed=7, cache=path)
+    assert writes == [path] and [p.name for p in tmp_path.iterdir()] == ["synthetic.npz"]
+    whole = path.read_bytes()
+    for damaged in (whole[: len(whole) // 2], whole[:-1], b""):  # truncated: no zip directory left
+        path.write_bytes(damaged)
+        with pytest.warns(UserWarning, match="damaged synthetic-image cache"):
+            rebuilt = SyntheticPoseDataset(5, seed=7, cache=path)
+        np.testing.assert_array_equal(_images(rebuilt, range(5)), reference)
+        with np.load(path) as stored:  # rebuilt on disk too
+            np.testing.assert_array_equal(stored["images"], rebuilt._stored)
+    flipped = bytearray(whole)
+    flipped[len(whole) // 2] ^= 0xFF  # a flipped bit inside the image data fails the zip CRC
+    path.write_bytes(bytes(flipped))
+    with pytest.warns(UserWarning, match="Bad CRC-32"):
+        np.testing.assert_array_equal(_images(SyntheticPoseDataset(5, seed=7, cache=path), range(5)), reference)
+    other = tmp_path / "other.npz"
+    np.savez(other, x=np.arange(3))
+    with pytest.raises(ValueError, match="other.npz: not a synthetic-pose cache"):
+        SyntheticPoseDataset(5, seed=7, cache=other)
+    with np.load(other) as kept:  # someone else's file is never overwritten
+        assert kept["x"].tolist() == [0, 1, 2]

@@ -2,7 +2,18 @@
 import numpy as np
 import pytest
 
-from pose.metrics import LSP_JOINTS, PCKResult, lsp_torso_size, mpii_head_size, pck, pckh
+from pose.metrics import (
+    AUTHORS_THRESHOLDS,
+    LSP_JOINTS,
+    MPII_THRESHOLDS,
+    PCKResult,
+    lsp_torso_size,
+    mpii_head_size,
+    pck,
+    pck_curve,
+    pckh,
+    plot_pck_curves,
+)
 
 
 def _example():
@@ -22,7 +33,7 @@ def _example():
 def test_hand_worked_pckh():
     pred, gt, visible = _example()
     head = np.array([10.0, 4.0])  # thresholds at 0.5: 5 and 2
-    res = pckh(pred, gt, visible, head, threshold=0.5)
+    res = pckh(pred, gt, visible, head, threshold=0.5, total="all")
     assert isinstance(res, PCKResult)
     # image 0: 5 <= 5 yes, 10 no, 0 yes; image 1: 2 <= 2 yes, 50 no.
     assert res.correct.tolist() == [[True, False, True], [True, False, False]]
@@ -114,3 +125,88 @@ def test_lsp_torso_size():
 def test_accepts_integer_visibility_and_lists():
     res = pck([[[0.0, 0.0]]], [[[0.0, 1.0]]], [[1]], [5.0], 0.2)
     assert res.mean == 1.0
+
+
+def _mpii_case():
+    """16 MPII joints, 2 images, head size 10 (radius 5 at 0.5); distances chosen per joint.
+
+    Image 0: every joint visible; joints 0-5 at d = 4 (in), 8-15 at d = 6 (out), pelvis 6 and
+    thorax 7 at d = 0 (in). Image 1: joints 0-3 visible at d = 5 exactly (on the boundary),
+    pelvis/thorax visible at d = 1 (in), the rest invisible (and far off).
+    """
+    gt = np.zeros((2, 16, 2))
+    pred = np.zeros((2, 16, 2))
+    pred[0, 0:6, 0] = 4.0
+    pred[0, 8:16, 1] = 6.0
+    pred[1, 0:4] = [3.0, 4.0]
+    pred[1, 6:8, 0] = 1.0
+    pred[1, 8:16, 0] = 100.0
+    pred[1, 4:6, 0] = 100.0
+    visible = np.zeros((2, 16), bool)
+    visible[0] = True
+    visible[1, [0, 1, 2, 3, 6, 7]] = True
+    return pred, gt, visible, np.array([10.0, 10.0])
+
+
+def test_official_total_excludes_pelvis_and_thorax_and_weights_by_count():
+    pred, gt, visible, head = _mpii_case()
+    # Counted joints (14): image 0 has 14 visible, 6 correct (0-5); image 1 has 4 visible (0-3),
+    # all on the boundary: correct with <=. Official = (6 + 4) / (14 + 4) = 10 / 18.
+    assert pckh(pred, gt, visible, head).mean == pytest.approx(10 / 18)
+    # All 16: pelvis/thorax add 4 visible, 4 correct: 14 / 22.
+    assert pckh(pred, gt, visible, head, total="all").mean == pytest.approx(14 / 22)
+    # Mean of per-joint PCKs over 16 joints: joints 0-3 -> 1, 4-5 -> 1, 6-7 -> 1, 8-15 -> 0: 8/16.
+    assert pckh(pred, gt, visible, head, total="mean_of_joints").mean == pytest.approx(0.5)
+
+
+def test_boundary_le_versus_lt():
+    pred, gt, visible, head = _mpii_case()
+    # With "<" the four boundary joints of image 1 fail: official (6 + 0) / 18.
+    res = pckh(pred, gt, visible, head, boundary="lt")
+    assert res.mean == pytest.approx(6 / 18)
+    assert res.correct[1, :4].tolist() == [False] * 4
+    assert pckh(pred, gt, visible, head, boundary="le").correct[1, :4].tolist() == [True] * 4
+
+
+def test_official_total_needs_sixteen_joints():
+    pred, gt, visible = _example()
+    with pytest.raises(ValueError, match="16-joint"):
+        pckh(pred, gt, visible, np.ones(2))
+    with pytest.raises(ValueError, match="total"):
+        pck(pred, gt, visible, np.ones(2), total="mean")
+    with pytest.raises(ValueError, match="boundary"):
+        pck(pred, gt, visible, np.ones(2), boundary="<=")
+
+
+def test_curve_matches_single_thresholds_and_grids():
+    pred, gt, visible, head = _mpii_case()
+    grid = [0.0, 0.1, 0.4, 0.5, 0.6, 1.0]
+    for boundary in ("le", "lt"):
+        curve = pck_curve(pred, gt, visible, head, grid, total="official", boundary=boundary)
+        for k, t in enumerate(grid):
+            single = pckh(pred, gt, visible, head, threshold=t, boundary=boundary)
+            assert curve.total[k] == pytest.approx(single.mean)
+            np.testing.assert_allclose(curve.per_joint[k], single.per_joint)
+    # Hand values with <=: t = 0.4 (radius 4): image 0 joints 0-5 in (6), nothing in image 1: 6/18;
+    # t = 0.6 (radius 6): every counted visible joint in: 18/18.
+    curve = pck_curve(pred, gt, visible, head, grid, total="official")
+    assert curve.total[2] == pytest.approx(6 / 18) and curve.total[4] == pytest.approx(1.0)
+    assert MPII_THRESHOLDS[0] == 0.0 and MPII_THRESHOLDS[-1] == 0.5 and len(MPII_THRESHOLDS) == 51
+    assert len(AUTHORS_THRESHOLDS) == 20 and not np.any(np.isclose(AUTHORS_THRESHOLDS, 0.5))
+    with pytest.raises(ValueError, match="thresholds"):
+        pck_curve(pred, gt, visible, head, [0.1, -0.2])
+
+
+def test_curve_csv_and_plot(tmp_path):
+    pred, gt, visible, head = _mpii_case()
+    curve = pck_curve(pred, gt, visible, head, [0.4, 0.6], total="official")
+    path = curve.to_csv(tmp_path / "pckh.csv", [f"j{k}" for k in range(16)])
+    lines = path.read_text().splitlines()
+    assert lines[0].split(",")[:3] == ["threshold", "total_official", "j0"]
+    row = lines[1].split(",")
+    assert float(row[0]) == 0.4 and float(row[1]) == pytest.approx(100 * 6 / 18, abs=1e-4)
+    assert float(row[2]) == 50.0 and float(row[2 + 8]) == 0.0  # joint 0: in on image 0 only; joint 8 out
+    png = plot_pck_curves({"ours": curve}, tmp_path / "pckh.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(ValueError, match="joint_names"):
+        curve.to_csv(tmp_path / "x.csv", ["a"])

@@ -5,6 +5,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+import torch.nn.functional as F  # noqa: E402
+
 from pose.heads import (  # noqa: E402
     HEAD_KINDS,
     ConvLossHead,
@@ -21,14 +23,9 @@ from pose.hourglass import (  # noqa: E402
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    # The test machine has 2 cores shared with other jobs; two intra-op threads
-    # competing with another process are ~10x slower than one.
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+from tensor_checks import assert_close_to_scale  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -145,10 +142,10 @@ def test_channels_last_matches(tiny):
         ref = model(x)
         model_cl = model.to(memory_format=torch.channels_last)
         out = model_cl(x.contiguous(memory_format=torch.channels_last))
-    torch.testing.assert_close(out.heatmaps[0], ref.heatmaps[0], rtol=1e-4, atol=1e-5)
-    torch.testing.assert_close(out.features[0][-1], ref.features[0][-1], rtol=1e-4, atol=1e-5)
+    assert_close_to_scale(out.heatmaps[0], ref.heatmaps[0])
+    assert_close_to_scale(out.features[0][-1], ref.features[0][-1])
     head = build_head("llpp_conv", 64, model.feature_sizes)
-    torch.testing.assert_close(head(out.features[0]), head(ref.features[0]), rtol=1e-4, atol=1e-5)
+    assert_close_to_scale(head(out.features[0]), head(ref.features[0]))
 
 
 def test_bad_input_sizes(tiny):
@@ -225,3 +222,78 @@ def test_detach_switch_stops_backbone_gradients(kind, variant):
     grads = [p.grad for p in model.stem.parameters()]
     assert all(g is not None for g in grads)
     assert sum(float(g.abs().sum()) for g in grads) > 0
+
+
+def test_head_era_widths_and_counts():
+    # The authors' HEAD AuxNet: fc [128, 64, 32, 16] + output 1 (no 8-wide layer).
+    assert fc_widths(256, "head") == [128, 64, 32, 16]
+    fc_head = 256 * 128 + 128 + 128 * 64 + 64 + 64 * 32 + 32 + 32 * 16 + 16 + 16 + 1
+    assert n_params(build_head("ll", 256, fc_era="head")) == fc_head
+    assert n_params(build_head("llpp_conv", 256, reduce="conv", fc_era="head")) == (
+        4 * conv(256, 256, 2) + conv(256, 256, 4) + fc_head)
+    with pytest.raises(ValueError, match="era"):
+        fc_widths(256, "2019")
+
+
+def _set_conv(conv_module, weight, bias):
+    with torch.no_grad():
+        conv_module.weight.fill_(weight)
+        conv_module.bias.fill_(bias)
+
+
+def test_conv_head_authors_order_on_known_weights():
+    """One channel, sides (4, 2, 1), all-ones 2x2 kernels; worked by hand.
+
+    Authors' order: H1' = H1 + ReLU(blocksum(H0) - 3); H2' = H2 + ReLU(sum(H1') - 5);
+    v = ReLU(2 H2' - 1); the regressor is one Linear(1, 1) with weight 1, bias 0.
+    """
+    head = ConvLossHead(1, sizes=(4, 2, 1), reduce="conv", detach_features=False)
+    assert fc_widths(1) == []
+    _set_conv(head.downsamplers[0], 1.0, -3.0)
+    _set_conv(head.downsamplers[1], 1.0, -5.0)
+    _set_conv(head.reducer, 2.0, -1.0)
+    with torch.no_grad():
+        head.regressor[0].weight.fill_(1.0)
+        head.regressor[0].bias.fill_(0.0)
+    h0 = torch.tensor([[1.0, 2.0, -1.0, 0.0],
+                       [0.0, 1.0, -2.0, -1.0],
+                       [3.0, -1.0, 0.0, 0.5],
+                       [1.0, 1.0, 0.5, 0.0]]).reshape(1, 1, 4, 4)
+    h1 = torch.tensor([[0.5, -1.0], [-4.0, 2.0]]).reshape(1, 1, 2, 2)
+    h2 = torch.tensor([-2.0]).reshape(1, 1, 1, 1)
+    # block sums of h0: [[4, -4], [4, 1]]; minus 3: [[1, -7], [1, -2]]; ReLU: [[1, 0], [1, 0]]
+    # H1' = [[1.5, -1], [-3, 2]]; sum = -0.5; minus 5 -> -5.5; ReLU 0; H2' = -2; v = ReLU(-5) = 0.
+    assert head([h0, h1, h2]).item() == pytest.approx(0.0)
+    h2 = torch.tensor([3.0]).reshape(1, 1, 1, 1)  # H2' = 3, v = ReLU(5) = 5
+    assert head([h0, h1, h2]).item() == pytest.approx(5.0)
+    h1 = torch.tensor([[5.5, 1.0], [1.0, 2.0]]).reshape(1, 1, 2, 2)
+    # H1' = [[6.5, 1], [2, 2]], sum 11.5, minus 5 = 6.5 -> H2' = 3 + 6.5 = 9.5, v = 18
+    assert head([h0, h1, h2]).item() == pytest.approx(18.0)
+    # The previous order (ReLU before each conv, none after the reducer) gives 14 here, by hand:
+    # ReLU(h0) block sums [[4, 0], [5, 1]] - 3 -> H1' = [[6.5, -2], [3, 0]]; ReLU, sum 9.5 - 5 = 4.5;
+    # H2' = 7.5; v = 2 * ReLU(7.5) - 1 = 14.
+    relu_first = h1 + F.conv2d(torch.relu(h0), torch.ones(1, 1, 2, 2), torch.tensor([-3.0]), stride=2)
+    relu_first = h2 + F.conv2d(torch.relu(relu_first), torch.ones(1, 1, 2, 2), torch.tensor([-5.0]), stride=2)
+    assert (2 * torch.relu(relu_first) - 1).item() == pytest.approx(14.0)
+
+
+def test_merge_variants_feed_the_next_stack():
+    torch.manual_seed(0)
+    a = build_hourglass("tiny", joints=4, nstack=2)
+    b = build_hourglass("tiny", joints=4, nstack=2, merge="penultimate")
+    b.load_state_dict(a.state_dict())
+    a.eval(), b.eval()
+    x = torch.randn(1, 3, 128, 128)
+    with torch.no_grad():
+        out_a, out_b = a(x), b(x)
+        torch.testing.assert_close(out_a.heatmaps[0], out_b.heatmaps[0])
+        # Hand-assembled second-stack input of each variant, from the first stack's outputs.
+        stem = a.stem(x)
+        mp = a.merge_preds[0](out_a.heatmaps[0])
+        mf = a.merge_features[0](out_a.penultimate[0])
+        for model, out, base in ((a, out_a, stem), (b, out_b, out_b.penultimate[0])):
+            hg, _, _ = model.hourglasses[1](base + mp + mf)
+            assert_close_to_scale(out.heatmaps[1], model.outs[1](model.features[1](hg)))
+    assert (out_a.heatmaps[1] - out_b.heatmaps[1]).abs().max() > 1e-4
+    with pytest.raises(ValueError, match="merge"):
+        build_hourglass("tiny", merge="sum")

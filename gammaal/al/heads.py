@@ -23,28 +23,39 @@ from torch import Tensor, nn
 
 from .registry import Registry
 
-__all__ = ["fc_widths", "LossRegressor", "pool_features", "GapLossHead", "ConvPoolLossHead", "HEADS"]
+__all__ = ["FC_ERAS", "fc_widths", "LossRegressor", "pool_features", "GapLossHead", "ConvPoolLossHead", "HEADS"]
 
 HEADS = Registry("loss head")
 """Loss-head classes by name; each is built as ``HEADS[name](num_taps)``."""
 
 
-def fc_widths(channels: int) -> list[int]:
+#: Narrowest hidden layer of the LearningLoss++ authors' FC network, per code era: the
+#: paper-era ``LearnLossActive`` (2021, ``fc: [128, 64, 32, 16, 8, 1]``) and
+#: ``AuxNet`` at their HEAD (2022, ``fc: [128, 64, 32, 16]`` + the output 1).
+FC_ERAS = {"paper": 8, "head": 16}
+
+
+def fc_widths(channels: int, era: str = "paper") -> list[int]:
     """Hidden widths of the authors' FC network generalised to ``channels``.
 
-    The authors use 256 → 128 → 64 → 32 → 16 → 8 → 1: halve from
-    ``channels`` while the width stays >= 8.
+    Halve from ``channels`` while the width stays >= the era's narrowest
+    layer (:data:`FC_ERAS`): paper era 256 → 128 → 64 → 32 → 16 → 8 → 1,
+    HEAD (AuxNet) 256 → 128 → 64 → 32 → 16 → 1.
 
     Examples
     --------
     >>> fc_widths(256)
     [128, 64, 32, 16, 8]
+    >>> fc_widths(256, "head")
+    [128, 64, 32, 16]
     >>> fc_widths(64)
     [32, 16, 8]
     """
+    if era not in FC_ERAS:
+        raise ValueError(f"era must be one of {sorted(FC_ERAS)}, got {era!r}")
     widths = []
     width = channels // 2
-    while width >= 8:
+    while width >= FC_ERAS[era]:
         widths.append(width)
         width //= 2
     return widths

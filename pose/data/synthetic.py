@@ -26,12 +26,18 @@ Conventions:
 
 from __future__ import annotations
 
+import io
 import json
+import warnings
+import zipfile
+import zlib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from gammaal.atomic import atomic_write_bytes
 
 from .base import PoseDataset
 from .lsp import torso_size
@@ -317,8 +323,9 @@ class SyntheticPoseDataset(PoseDataset):
         Overrides the domain's shift with any value in [0, 1].
     cache : None, "memory" or path to a ``.npz`` file
         ``"memory"`` keeps rendered images in a dict; a path stores all ``n`` rendered images
-        (rendered at construction if the file does not exist, otherwise loaded after checking
-        that it was made with the same settings).
+        (rendered at construction and written atomically if the file does not exist, otherwise
+        loaded after checking that it was made with the same settings; a truncated or damaged
+        file is rebuilt with a warning).
 
     Attributes
     ----------
@@ -391,15 +398,41 @@ class SyntheticPoseDataset(PoseDataset):
         if path.suffix != ".npz":
             raise ValueError(f"cache file must end in .npz, got {path}")
         if path.is_file():
-            with np.load(path) as stored:
-                if "images" not in stored or "settings" not in stored:
-                    raise ValueError(f"{path.name}: not a synthetic-pose cache (expected 'images' and 'settings')")
-                if str(stored["settings"]) != self._settings():
-                    raise ValueError(f"{path.name}: cache was made with different settings: {stored['settings']}")
-                return stored["images"]
+            stored = self._read_cache(path)
+            if stored is not None:
+                return stored
         images = np.stack([self.render(i) for i in range(len(self))])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, images=images, settings=np.array(self._settings()))
+        buffer = io.BytesIO()
+        np.savez(buffer, images=images, settings=np.array(self._settings()))
+        # Atomic: a run killed mid-write leaves the old file or none, never a truncated archive.
+        atomic_write_bytes(path, buffer.getvalue())
+        return images
+
+    def _read_cache(self, path: Path) -> np.ndarray | None:
+        """The cached images, or None (with a warning) when the file is damaged and must be rebuilt."""
+        settings = images = None
+        try:
+            with np.load(path) as stored:
+                keys = set(stored.files)
+                if {"images", "settings"} <= keys:
+                    settings = str(stored["settings"])
+                    images = stored["images"]
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, ValueError) as exc:
+            # Truncated (a write killed by an older, non-atomic version) or otherwise damaged:
+            # the images are a pure function of the settings, so rebuilding loses nothing.
+            warnings.warn(f"{path}: damaged synthetic-image cache ({type(exc).__name__}: {exc}); rebuilding it",
+                          stacklevel=4)
+            return None
+        if images is None:
+            # Another file at this path: refuse to overwrite it.
+            raise ValueError(f"{path.name}: not a synthetic-pose cache (expected 'images' and 'settings')")
+        if settings != self._settings():
+            raise ValueError(f"{path.name}: cache was made with different settings: {settings}")
+        expected = (len(self), self.input_size, self.input_size, 3)
+        if images.shape != expected or images.dtype != np.uint8:
+            warnings.warn(f"{path}: synthetic-image cache holds {images.dtype} {images.shape}, expected uint8 "
+                          f"{expected}; rebuilding it", stacklevel=4)
+            return None
         return images
 
     def render(self, index: int) -> np.ndarray:

@@ -32,6 +32,8 @@ __all__ = [
     "FLIP_PROBABILITY",
     "AugmentParams",
     "sample_augmentation",
+    "AugmentSpec",
+    "shift_matrix",
     "crop_matrix",
     "heatmap_matrix",
     "compose_affine",
@@ -69,21 +71,82 @@ class AugmentParams:
         Multiplies the person box side: > 1 zooms out, < 1 zooms in.
     flip : bool
         Mirror the crop horizontally and swap left/right joint labels.
+    shift : (float, float)
+        Translation of the crop content, fractions of the crop side (:func:`shift_matrix`).
     """
 
     rotation: float = 0.0
     scale_factor: float = 1.0
     flip: bool = False
+    shift: tuple[float, float] = (0.0, 0.0)
 
 
-def sample_augmentation(rng: np.random.Generator) -> AugmentParams:
-    """Draw rotation U(-30, 30) deg, scale U(0.75, 1.25) and a fair-coin flip."""
+@dataclass(frozen=True)
+class AugmentSpec:
+    """Ranges :func:`sample_augmentation` draws from.
+
+    Defaults are the stacked-hourglass recipe (rotation ±30°, zoom 0.75–1.25, flip p = 0.5,
+    no shift). The authors' albumentations ``ShiftScaleRotate(shift_limit=0.15,
+    scale_limit=0.25, rotate_limit=60)`` without flips is
+    ``AugmentSpec(rotation=60, scale_range=(0.75, 1.25), flip_probability=0, shift=0.15)``.
+
+    Attributes
+    ----------
+    rotation : float, >= 0
+        Rotation drawn from U(−rotation, rotation) degrees.
+    scale_range : (float, float), 0 < low <= high
+    flip_probability : float in [0, 1]
+    shift : float in [0, 1)
+        Each axis shifted by U(−shift, shift) × the crop side.
+    """
+
+    rotation: float = ROTATION_RANGE
+    scale_range: tuple[float, float] = SCALE_RANGE
+    flip_probability: float = FLIP_PROBABILITY
+    shift: float = 0.0
+
+    def __post_init__(self):
+        low, high = self.scale_range
+        if not (0 < low <= high):
+            raise ValueError(f"scale_range must satisfy 0 < low <= high, got {self.scale_range}")
+        if not self.rotation >= 0:
+            raise ValueError(f"rotation must be >= 0, got {self.rotation}")
+        if not 0 <= self.flip_probability <= 1:
+            raise ValueError(f"flip_probability must be in [0, 1], got {self.flip_probability}")
+        if not 0 <= self.shift < 1:
+            raise ValueError(f"shift must be in [0, 1), got {self.shift}")
+
+
+def sample_augmentation(rng: np.random.Generator, spec: AugmentSpec = AugmentSpec()) -> AugmentParams:
+    """Draw rotation, scale and flip (and, when ``spec.shift > 0``, a shift) from ``spec``.
+
+    With the default spec: rotation U(-30, 30) deg, scale U(0.75, 1.25) and a fair-coin flip;
+    the shift draw comes after the first three, so specs without shift keep the same stream.
+    """
     rotation, scale_factor, flip = rng.random(3)
+    low, high = spec.scale_range
+    shift = (0.0, 0.0)
+    if spec.shift > 0:
+        dx, dy = rng.random(2)
+        shift = (float((2.0 * dx - 1.0) * spec.shift), float((2.0 * dy - 1.0) * spec.shift))
     return AugmentParams(
-        rotation=float((2.0 * rotation - 1.0) * ROTATION_RANGE),
-        scale_factor=float(SCALE_RANGE[0] + scale_factor * (SCALE_RANGE[1] - SCALE_RANGE[0])),
-        flip=bool(flip < FLIP_PROBABILITY),
+        rotation=float((2.0 * rotation - 1.0) * spec.rotation),
+        scale_factor=float(low + scale_factor * (high - low)),
+        flip=bool(flip < spec.flip_probability),
+        shift=shift,
     )
+
+
+def shift_matrix(shift: Sequence[float], output_size: int) -> np.ndarray:
+    """(2, 3) translation by ``shift × output_size`` pixels; compose after :func:`crop_matrix`.
+
+    Examples
+    --------
+    >>> shift_matrix((0.25, -0.5), 8).tolist()
+    [[1.0, 0.0, 2.0], [0.0, 1.0, -4.0]]
+    """
+    dx, dy = (float(v) * output_size for v in shift)
+    return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]])
 
 
 def _as_3x3(matrix: np.ndarray) -> np.ndarray:
@@ -248,9 +311,19 @@ def heatmap_sigma(heatmap_size: int) -> float:
 
 
 def gaussian_heatmaps(
-    points: np.ndarray, visible: np.ndarray, size: int, sigma: float | None = None
+    points: np.ndarray,
+    visible: np.ndarray,
+    size: int,
+    sigma: float | None = None,
+    peak: float = 1.0,
+    window: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Unnormalised Gaussian targets ``exp(-d^2 / (2 sigma^2))`` centred at sub-pixel points.
+    """Gaussian targets ``peak · exp(-d^2 / (2 sigma^2))`` centred at sub-pixel points.
+
+    ``window=None`` draws the Gaussian over the whole map; an odd ``window = w``
+    keeps only the ``w × w`` pixels centred on the rounded joint (``np.rint``),
+    zero elsewhere: the authors' ``draw_heatmap`` uses ``w = ceil(6σ)`` made odd
+    (11 at σ = 1.75) and ``peak = 30`` (``hm_peak``).
 
     Parameters
     ----------
@@ -261,17 +334,26 @@ def gaussian_heatmaps(
         Heatmap side ``h``.
     sigma : float, optional
         Defaults to :func:`heatmap_sigma` ``(size)``.
+    peak : float, > 0
+        Value at the joint (1 standard, 30 the authors).
+    window : int or None, odd, >= 1
+        Side of the square support around the rounded joint; None: unbounded.
 
     Returns
     -------
     heatmaps : ndarray (J, size, size) float32
-        Peak value 1 at the joint; all zeros for joints that are invisible or fall
+        Value ``peak`` at the joint; all zeros for joints that are invisible or fall
         outside the map (``[-0.5, size - 0.5)`` in either axis).
     inside : ndarray (J,) bool
         ``visible`` and inside the map: the joints that carry supervision.
     """
     points = np.asarray(points, dtype=np.float64)
     sigma = heatmap_sigma(size) if sigma is None else float(sigma)
+    peak = float(peak)
+    if not (np.isfinite(peak) and peak > 0):
+        raise ValueError(f"peak must be finite and > 0, got {peak}")
+    if window is not None and (int(window) != window or window < 1 or window % 2 == 0):
+        raise ValueError(f"window must be None or an odd integer >= 1, got {window!r}")
     inside = (
         np.asarray(visible, dtype=bool)
         & np.all(np.isfinite(points), axis=1)
@@ -282,7 +364,12 @@ def gaussian_heatmaps(
     # Separable: exp(-(dx^2 + dy^2)/2s^2) = exp(-dx^2/2s^2) exp(-dy^2/2s^2), O(J h) exps.
     gx = np.exp(-((grid[None, :] - safe[:, 0:1]) ** 2) / (2.0 * sigma**2))
     gy = np.exp(-((grid[None, :] - safe[:, 1:2]) ** 2) / (2.0 * sigma**2))
-    heatmaps = (gy[:, :, None] * gx[:, None, :]).astype(np.float32)
+    if window is not None:
+        # The window is separable too: |x - rint(px)| <= w // 2 and the same in y.
+        half = int(window) // 2
+        gx = np.where(np.abs(grid[None, :] - np.rint(safe[:, 0:1])) <= half, gx, 0.0)
+        gy = np.where(np.abs(grid[None, :] - np.rint(safe[:, 1:2])) <= half, gy, 0.0)
+    heatmaps = (peak * gy[:, :, None] * gx[:, None, :]).astype(np.float32)
     heatmaps[~inside] = 0.0
     return heatmaps, inside
 
