@@ -66,7 +66,7 @@ class HourglassBackbone(nn.Module):
             scale(features)
         return out
 
-    def taps(self, reduce: str = "gap") -> BackboneTaps:
+    def taps(self, reduce: str = "gap", fc_era: str = "paper") -> BackboneTaps:
         """The authors' choices: GAP heads on the penultimate map, LL++conv on the five scales."""
         channels = self.hourglass.channels
         sizes = tuple(self.hourglass.feature_sizes)
@@ -74,7 +74,7 @@ class HourglassBackbone(nn.Module):
         return BackboneTaps(
             taps=("penultimate",),
             head_taps={"pose_conv": scales},
-            head_options={"gap": {"widths": fc_widths(channels)},
+            head_options={"gap": {"widths": fc_widths(channels, fc_era)},
                           "pose_conv": {"channels": channels, "sizes": sizes, "reduce": reduce}},
             embeddings={"bottleneck": ("bottleneck",), "penultimate": ("penultimate",)})
 
@@ -101,16 +101,19 @@ class HRNetBackbone(nn.Module):
             tap(features)
         return out
 
-    def taps(self, reduce: str = "gap") -> BackboneTaps:
+    def taps(self, reduce: str = "gap", fc_era: str = "paper") -> BackboneTaps:
         """GAP heads on the three stage-3 maps; no LL++conv (its fusion needs equal widths)."""
         widths = sum(self.hrnet.stage3_channels)
         return BackboneTaps(taps=tuple(f"stage3.{k}" for k in range(len(self.hrnet.stage3_channels))),
-                            head_options={"gap": {"widths": fc_widths(widths)}},
+                            head_options={"gap": {"widths": fc_widths(widths, fc_era)}},
                             embeddings={"penultimate": ("final",), "bottleneck": ("stage3.2",)})
 
 
 def _hourglass(config, joints: int, **options) -> HourglassBackbone:
+    from .protocol import effective_protocol
+
     m = config.model
+    options.setdefault("merge", effective_protocol(config).merge)
     return HourglassBackbone(StackedHourglass(nstack=m.nstack, channels=m.channels, joints=joints,
                                               input_size=m.input_size, depth=m.depth,
                                               stem_channels=tuple(m.stem_channels), **options))

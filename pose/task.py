@@ -25,6 +25,7 @@ from .backbone import build_backbone
 from .config import RunConfig
 from .loop import UnionDataset, accuracy, prepare_data
 from .objectives import per_image_loss
+from .protocol import effective_protocol
 
 __all__ = ["PoseTask", "engine_settings"]
 
@@ -64,7 +65,8 @@ class PoseTask(Task):
         self.labelled = Subset(self.data.eval_view, base.tolist())
         self.pool = Subset(self.data.eval_view, self.pool_uids.tolist())
         self.test = self.data.test
-        taps = self.build_model().taps(config.model.conv_reduce)
+        protocol = effective_protocol(config)
+        taps = self.build_model().taps(protocol.conv_reduce, protocol.fc_era)
         self.taps = list(taps.taps)
         self.head_taps = taps.head_taps
         self.head_options = taps.head_options
@@ -116,6 +118,6 @@ def engine_settings(config: RunConfig) -> dict:
                 epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, device=t.device, weight_decay=t.weight_decay,
                 amp=t.amp, eval_batch_size=t.eval_batch_size, loss_weight=m.loss_weight, margin=m.margin,
                 detach=m.detach_features, share_base=t.share_base, init=t.init, plateau_factor=t.plateau_factor,
-                plateau_patience=t.plateau_patience, keep_best=True, gamma_deltas=list(a.gamma_deltas),
+                plateau_patience=effective_protocol(config).plateau_patience, keep_best=True, gamma_deltas=list(a.gamma_deltas),
                 subset=a.subset, num_workers=config.data.num_workers, threads=t.threads,
                 first_epochs=t.base_epochs, channels_last=t.channels_last, sync_batchnorm=t.sync_batchnorm)
