@@ -37,9 +37,7 @@ Layout of an output directory::
 """
 from __future__ import annotations
 
-import contextlib
 import copy
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,12 +45,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy import stats
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from gammaal.al import analysis
 from gammaal.al.labelled import LabelledSet  # noqa: F401  (moved; re-exported)
+from gammaal.al.precision import autocast
+from gammaal.al.records import to_dict
+from gammaal.al.seeding import seed_everything
+from gammaal.al.training import data_parallel, training_loader
 
 from .checkpoint import CorruptRunFile, atomic_torch_save, atomic_write_json, load_checkpoint, read_run_json
 from .config import RunConfig, config_from_dict, config_to_dict, validate_config
@@ -101,13 +103,6 @@ def derive_seed(seed: int, cycle: int, step: str) -> int:
     True
     """
     return int(np.random.SeedSequence([int(seed), int(cycle), STEP_CODES[step]]).generate_state(1)[0])
-
-
-def seed_everything(seed: int) -> None:
-    """Seed python's ``random``, numpy's legacy global state and torch (CPU and CUDA)."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
 
 
 # --------------------------------------------------------------------------- data
@@ -394,12 +389,6 @@ def _new_network(config: RunConfig, kinds, num_joints: int, seed: int, ctx: Dist
     return network
 
 
-def _autocast(device: torch.device, amp: str):
-    if amp == "none":
-        return contextlib.nullcontext()
-    return torch.autocast(device.type, dtype=torch.bfloat16 if amp == "bf16" else torch.float16)
-
-
 def _to_device(batch: dict, device: torch.device, channels_last: bool):
     images = batch["image"].to(device, non_blocking=True)
     if channels_last:
@@ -430,21 +419,8 @@ def train_model(network: PoseNetwork, dataset: Dataset, config: RunConfig, ctx: 
     epochs = t.epochs if epochs is None else epochs
     seed_everything(seed)
     start = time.perf_counter()
-    per_rank = max(t.batch_size // ctx.world_size, 1)
-    sampler = None
-    if ctx.distributed:
-        sampler = torch.utils.data.DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank,
-                                                      shuffle=True, seed=seed % 2**31)
-    generator = torch.Generator().manual_seed(seed)
-    shard_len = len(dataset) // ctx.world_size
-    loader = DataLoader(dataset, batch_size=per_rank, shuffle=sampler is None, sampler=sampler,
-                        generator=generator, num_workers=config.data.num_workers,
-                        # A last batch of one breaks BatchNorm at the 1x1 bottleneck of small inputs.
-                        drop_last=shard_len >= per_rank, pin_memory=ctx.device.type == "cuda")
-    module: nn.Module = network
-    if ctx.distributed:
-        module = nn.parallel.DistributedDataParallel(
-            network, device_ids=[ctx.device] if ctx.device.type == "cuda" else None)
+    loader, sampler = training_loader(dataset, t.batch_size, ctx, seed, config.data.num_workers)
+    module: nn.Module = data_parallel(network, ctx)
     optimizer = torch.optim.Adam(network.parameters(), lr=t.lr, weight_decay=t.weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=t.plateau_factor,
                                                            patience=effective_protocol(config).plateau_patience)
@@ -458,7 +434,7 @@ def train_model(network: PoseNetwork, dataset: Dataset, config: RunConfig, ctx: 
         count = 0
         for batch in loader:
             images, target, visible = _to_device(batch, ctx.device, t.channels_last)
-            with _autocast(ctx.device, t.amp):
+            with autocast(ctx.device, t.amp):
                 total, heatmap, ranking = module(images, target, visible)
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(total).backward()
@@ -524,7 +500,7 @@ def infer(network: PoseNetwork, dataset: UnionDataset, uids, config: RunConfig, 
     position = 0
     for batch in tqdm(loader, desc=desc, leave=False, disable=not ctx.is_main or desc is None, unit="batch"):
         images, target, visible = _to_device(batch, ctx.device, t.channels_last)
-        with _autocast(ctx.device, t.amp):
+        with autocast(ctx.device, t.amp):
             output, predicted = network.predict(images)
         heatmaps = [h.float() for h in output.heatmaps]
         n = images.shape[0]
@@ -571,51 +547,17 @@ def gamma_analysis(losses, deltas_over_mean) -> dict:
         ``n``, ``n_excluded``, and ``deltas``: per δ the model probability
         ``prob_within`` = P(|X − Y| <= δ), the ``empirical`` pair fraction and
         ``phi`` = φ(δ) = E[X/(X+Y) | Y − X = δ].
-        Without two positive losses only ``n`` and ``n_excluded`` are set.
+        Without two positive losses only ``n`` and ``n_excluded`` are set. (The record of
+        :func:`gammaal.al.analysis.gamma_analysis`, unset fields left out.)
     """
-    import gammaal
-
-    values = np.asarray(losses, dtype=np.float64)
-    keep = np.isfinite(values) & (values > 0)
-    positive = values[keep]
-    result = {"n": int(positive.size), "n_excluded": int(values.size - positive.size)}
-    if positive.size < 2:
-        return result
-    try:
-        fit = gammaal.fit_gamma(positive, ks=True)
-    except ValueError as err:  # spread below rounding: no gamma law to fit, say why in the record
-        result["fit_error"] = str(err)
-        return result
-    k, theta = float(fit.k), float(fit.theta)
-    rows = []
-    for ratio in deltas_over_mean:
-        delta = ratio * k * theta
-        rows.append({
-            "delta_over_mean": float(ratio),
-            "delta": delta,
-            "prob_within": float(gammaal.prob_within(delta, k, theta)),
-            "empirical": gammaal.empirical_pair_fraction(positive, delta),
-            "phi": float(gammaal.expected_target(delta, k, theta)),
-        })
-    result.update({
-        "k": k, "theta": theta, "mean": k * theta, "loglik": float(fit.loglik),
-        "ks_statistic": float(fit.ks_statistic), "ks_pvalue": float(fit.ks_pvalue), "deltas": rows,
-    })
-    return result
+    record = to_dict(analysis.gamma_analysis(losses, deltas_over_mean))
+    return {key: value for key, value in record.items() if value is not None and value != []}
 
 
 def loss_correlations(predicted, true) -> dict | None:
     """Pearson, Spearman and Kendall correlation of predicted vs true loss (None if undefined)."""
-    if predicted is None:
-        return None
-    predicted, true = np.asarray(predicted, np.float64), np.asarray(true, np.float64)
-    if predicted.size < 3 or np.ptp(predicted) == 0 or np.ptp(true) == 0:
-        return None
-    return {
-        "pearson": float(stats.pearsonr(predicted, true).statistic),
-        "spearman": float(stats.spearmanr(predicted, true).statistic),
-        "kendall": float(stats.kendalltau(predicted, true).statistic),
-    }
+    correlations = analysis.loss_correlations(predicted, true)
+    return None if correlations is None else to_dict(correlations)
 
 
 # --------------------------------------------------------------------------- one run
