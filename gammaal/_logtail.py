@@ -13,7 +13,7 @@ All three use the Beta–Gamma mixture ``|Z| = S W``, ``S ~ Gamma(2k)``,
 
 integrated by the trapezoid rule in ``ξ = logit W`` on log-terms summed with a
 running log-sum-exp.  The grid is centred on the mode of the log-integrand
-(found by golden section; the integrand is log-concave in ξ for the tail and
+(found by a coarse scan and Newton steps; the integrand is log-concave in ξ for the tail and
 close to it otherwise) with a step from its curvature, then halved until two
 levels agree.  For large ξ the integrand is exactly ``A e^{−kξ}`` to 1e-17
 (W = 1 to within rounding of the incomplete gamma), so that end of the
@@ -48,10 +48,9 @@ _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOGSQRTPI = 0.5 * math.log(math.pi)
 _UNDERFLOW = 1e-280       # below this scipy's incomplete gammas lose relative digits; use log forms
 _DROP = 46.0              # terms below e^{-46} ≈ 1e-20 of the peak are dropped
-_LEVEL_TOL = 2e-15        # two trapezoid levels agreeing to this (log) leave ~1e-17 (geometric convergence)
+_LEVEL_TOL = 1e-9         # levels h, h/2 differing by ε leave ~ε² at h/2 (the error squares on halving)
 _MAX_LEVELS = 8
 _MAX_STEPS = 100000
-_GOLD = 0.3819660112501051
 
 # inner integrands: which function of x = t/W is averaged over W
 UPPER = 0   # Q(2k, x)
@@ -167,50 +166,46 @@ def _log_term(xi, t, k, logc, kind):
 
 @_jit
 def _mode(t, k, logc, kind):
-    """(ξ*, ℓ(ξ*), curvature step) of the log-integrand ℓ by a coarse scan and golden section."""
+    """(ξ*, ℓ(ξ*), curvature step) of the log-integrand ℓ by a coarse scan and Newton on ℓ'."""
     lo = min(math.log(t / (2.0 * k)), -0.5 * math.log(2.0 * k)) - 6.0
     hi = max(math.log(max(t, 1.0) / min(k, 1.0)) + 6.0, lo + 12.0)
-    n = 48
+    n = 24
     step = (hi - lo) / n
     best = -np.inf
-    ib = 0
+    xm = lo
     for i in range(n + 1):
         v = _log_term(lo + i * step, t, k, logc, kind)
         if v > best:
             best = v
-            ib = i
-    a = lo + (ib - 1) * step
-    b = lo + (ib + 1) * step
-    x1 = a + _GOLD * (b - a)
-    x2 = b - _GOLD * (b - a)
-    f1 = _log_term(x1, t, k, logc, kind)
-    f2 = _log_term(x2, t, k, logc, kind)
-    for _ in range(60):
-        if b - a < 1e-6 * (1.0 + abs(a)):
+            xm = lo + i * step
+    # Newton on ℓ' by central differences from the best scan point, kept inside its cell
+    a = xm - step
+    b = xm + step
+    fm = best
+    curv = 0.0
+    for _ in range(12):
+        eps = 1e-4 * max(1.0, abs(xm))
+        fp = _log_term(xm + eps, t, k, logc, kind)
+        fmn = _log_term(xm - eps, t, k, logc, kind)
+        fm = _log_term(xm, t, k, logc, kind)
+        d1 = (fp - fmn) / (2.0 * eps)
+        curv = -(fp - 2.0 * fm + fmn) / (eps * eps)
+        if not curv > 0.0:
             break
-        if f1 > f2:
-            b = x2
-            x2 = x1
-            f2 = f1
-            x1 = a + _GOLD * (b - a)
-            f1 = _log_term(x1, t, k, logc, kind)
+        x_new = min(max(xm + d1 / curv, a), b)
+        if d1 > 0.0:
+            a = xm
         else:
-            a = x1
-            x1 = x2
-            f1 = f2
-            x2 = b - _GOLD * (b - a)
-            f2 = _log_term(x2, t, k, logc, kind)
-    xm = 0.5 * (a + b)
+            b = xm
+        done = abs(x_new - xm) < 0.02 / math.sqrt(curv)
+        xm = x_new
+        if done:
+            break
     fm = _log_term(xm, t, k, logc, kind)
-    # step from the curvature: σ = (−ℓ'')^{−½}; h = σ/2 makes the trapezoid error ~e^{−2π²σ²/h²}
-    eps = 1e-3 * max(1.0, abs(xm)) + 1e-4
-    fp = _log_term(xm + eps, t, k, logc, kind)
-    fmn = _log_term(xm - eps, t, k, logc, kind)
-    curv = -(fp - 2.0 * fm + fmn) / (eps * eps)
+    # step σ = (−ℓ'')^{−½}: the trapezoid error is ~e^{−2π²σ²/h²}, then halved until converged
     h = 0.5
     if curv > 4.0:
-        h = 0.5 / math.sqrt(curv) * 2.0
-        h = min(h, 0.5)
+        h = 1.0 / math.sqrt(curv)
     return xm, fm, h
 
 
