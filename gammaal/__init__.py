@@ -11,6 +11,7 @@ term, corrected; imported here) and ``gammaal.paper`` (Tables 1–2 and figures;
 """
 from . import closed_form
 from .difference import diff_cdf, diff_pdf, prob_beyond, prob_within
+from .distributions import absgammadiff, gammadiff
 from .fitting import GammaFit, empirical_pair_fraction, fit_gamma
 from .gradient import (
     expected_gradient_factor,
@@ -29,6 +30,8 @@ __all__ = [
     "prob_beyond",
     "diff_pdf",
     "diff_cdf",
+    "gammadiff",
+    "absgammadiff",
     "expected_target",
     "expected_gradient_factor",
     "fit_gamma",
