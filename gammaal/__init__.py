@@ -22,6 +22,7 @@ from .gradient import (
     llpp_objective,
 )
 from .montecarlo import mc_expected_target, mc_prob_within
+from . import _overloads  # noqa: F401,E402  (registers the numba overloads)
 
 __version__ = "0.1.0"
 
