@@ -11,7 +11,6 @@ term, corrected; imported here) and ``gammaal.paper`` (Tables 1–2 and figures;
 """
 from . import closed_form
 from .difference import diff_cdf, diff_pdf, prob_beyond, prob_within
-from .distributions import absgammadiff, gammadiff
 from .fitting import GammaFit, empirical_pair_fraction, fit_gamma
 from .gradient import (
     expected_gradient_factor,
@@ -25,6 +24,23 @@ from .montecarlo import mc_expected_target, mc_prob_within
 from . import _overloads  # noqa: F401,E402  (registers the numba overloads)
 
 __version__ = "0.1.0"
+
+# scipy.stats and the quantile kernels cost ~1–2 s to load: the distributions are imported on first use
+_LAZY = {"gammadiff": "distributions", "absgammadiff": "distributions"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "prob_within",
