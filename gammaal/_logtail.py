@@ -157,6 +157,9 @@ def _log_term(xi, t, k, logc, kind):
     lw = logc + (k - 1.0) * (log1mw + math.log1p(w)) + logw + log1mw
     # x = t/W = t(1 + e^{−ξ}) keeps its digits when W underflows
     x = t * (1.0 + math.exp(-xi)) if xi > -700.0 else math.exp(math.log(t) - logw)
+    if math.isinf(x):
+        # W below the smallest double over t: Q and the density vanish, P is 1
+        return lw if kind == LOWER else -np.inf
     if kind == UPPER:
         return lw + log_gammaincc(2.0 * k, x)
     if kind == LOWER:

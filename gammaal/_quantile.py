@@ -112,13 +112,15 @@ def _solve(logtarget, k, upper, start):
     x = start if upper else math.log(start)
     lo = 0.0 if upper else -np.inf
     hi = np.inf
-    x_f = np.nan
+    x_f = 0.0
+    have_f = False   # (NaN sentinels would raise the invalid flag in the ordered comparisons)
     logf = 0.0
     for _ in range(_MAX_ITER):
         t = x if upper else math.exp(x)
         # the derivative only steers Newton (the root is set by g): once the steps are small it is
         # reused (chord steps, each still gaining ≥ 3 digits) instead of recomputed
-        if not abs(x - x_f) <= 1e-3 * (abs(x) if upper else 1.0):
+        if not have_f or abs(x - x_f) > 1e-3 * (abs(x) if upper else 1.0):
+            have_f = True
             logf = log_abs_pdf_scaled(t, k)
             x_f = x
         if upper:
@@ -138,14 +140,18 @@ def _solve(logtarget, k, upper, start):
                 lo = max(lo, x)
         if g == 0.0:
             return t
-        step = -g / dg if dg != 0.0 and math.isfinite(dg) else np.nan
+        if dg != 0.0 and math.isfinite(dg) and math.isfinite(g):
+            step = -g / dg
+        else:
+            # no usable slope: move by the clamp below, in the direction g asks for
+            step = (1.0 if (g > 0.0) == upper else -1.0) * 1e300
         # a far start can give a huge first step: at most a factor e^{±10} in t
         if upper:
             step = min(max(step, -0.75 * x), 3.0 * x + 10.0)
         else:
             step = min(max(step, -10.0), 10.0)
         x_new = x + step
-        if not (lo < x_new < hi) or not math.isfinite(x_new):
+        if not math.isfinite(x_new) or not (lo < x_new < hi):
             if math.isfinite(lo) and math.isfinite(hi):
                 x_new = 0.5 * (lo + hi) if upper or hi - lo > 1e-300 else lo
             elif upper:
