@@ -61,10 +61,14 @@ def test_log_beyond_far_past_underflow(k, t):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("k", [30.5, 124.91517977821691, 1000.5])
-@pytest.mark.parametrize("t", [1e3, 1e4])
+@pytest.mark.parametrize("k,t", [(30.5, 650.0), (100.5, 1000.0), (124.91517977821691, 1000.0)])
 def test_log_beyond_deep_tail_large_k(k, t):
-    ref = log_tail_by_quadrature(t, k)
+    # mpmath's Bessel K quadrature is too slow at large order; the Struve form at raised precision
+    # (tests/mpref.py doubles it until the tail is resolved) reaches P ~ 1e-300 here
+    w, b = mpref.within_beyond(t, k, digits=25)
+    with mp.workdps(40):
+        ref = float(mp.log(b))
+    assert ref < -600
     assert log_err(_logtail.log_beyond_scaled(t, k), ref) < TOL
 
 
