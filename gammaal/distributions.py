@@ -59,7 +59,13 @@ def _entropy_abs(k):
     prev = None
     while True:
         s = np.linspace(lo, hi, n + 1)
-        logf = _logtail.log_abs_pdf_array(np.exp(s), k)
+        t = np.exp(s)
+        # the (table-backed) density where it is a normal number, the log kernel where it underflows
+        f = 2.0 * diff_pdf(t, k, 1.0)
+        good = (f > 1e-300) & np.isfinite(f)
+        logf = np.log(f, where=good, out=np.zeros_like(f))
+        if not np.all(good):
+            logf[~good] = _logtail.log_abs_pdf_array(t[~good], k)
         w = np.exp(logf + s)
         cur = float(-np.trapezoid(w * logf, s))
         if prev is not None and abs(cur - prev) <= 1e-12 * max(1.0, abs(cur)) or n > 20000:
