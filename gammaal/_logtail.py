@@ -280,14 +280,24 @@ def _log_erlang_beyond(t, n):
 
 
 @_jit
+def _small_side_first(t, k):
+    """Below about half the median of |Z| the body P(|Z| ≤ t) is the smaller side."""
+    return t < 0.5 * math.sqrt(2.0 * k)
+
+
+@_jit
 def log_beyond_scaled(t, k):
-    """log P(|Z| > t), θ = 1."""
+    """log P(|Z| > t), θ = 1 (log1p(−P(|Z| ≤ t)) where the body is the smaller side)."""
     if math.isnan(t) or math.isnan(k):
         return np.nan
     if t <= 0.0:
         return 0.0
     if math.isinf(t):
         return -np.inf
+    if _small_side_first(t, k):
+        lw = log_mixture(t, k, LOWER)
+        if lw < -_LOG2:
+            return math.log1p(-math.exp(lw))
     if k == math.floor(k) and k <= ERLANG_MAX:
         return _log_erlang_beyond(t, int(k))
     return log_mixture(t, k, UPPER)
@@ -302,9 +312,10 @@ def log_within_scaled(t, k):
         return -np.inf
     if math.isinf(t):
         return 0.0
-    lb = log_beyond_scaled(t, k)
-    if lb < -_LOG2:
-        return math.log1p(-math.exp(lb))
+    if not _small_side_first(t, k):
+        lb = log_mixture(t, k, UPPER) if not (k == math.floor(k) and k <= ERLANG_MAX) else _log_erlang_beyond(t, int(k))
+        if lb < -_LOG2:
+            return math.log1p(-math.exp(lb))
     return log_mixture(t, k, LOWER)
 
 
