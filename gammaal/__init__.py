@@ -21,14 +21,34 @@ from .gradient import (
     llpp_objective,
 )
 from .montecarlo import mc_expected_target, mc_prob_within
+from . import _overloads  # noqa: F401,E402  (registers the numba overloads)
 
 __version__ = "0.1.0"
+
+# scipy.stats and the quantile kernels cost ~1–2 s to load: the distributions are imported on first use
+_LAZY = {"gammadiff": "distributions", "absgammadiff": "distributions"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "prob_within",
     "prob_beyond",
     "diff_pdf",
     "diff_cdf",
+    "gammadiff",
+    "absgammadiff",
     "expected_target",
     "expected_gradient_factor",
     "fit_gamma",
