@@ -16,21 +16,38 @@ so nothing is lost to cancellation):
   underflow); the body uses ``P(n, t) + Σ_{m<n} π_m H_m`` with the Poisson
   terms ``π_m = e^{−t} t^m/m!`` and the head sums ``H_m = Σ_{j<m} w_j``, which
   only adds positive terms.  O(n) flops per point.
-* **Real k** — the Beta–Gamma mixture ``|Z| = S W``, ``S ~ Gamma(2k)``,
-  ``W² ~ Beta(½, k)``:
+* **Real k ≤ K_LARGE, and any k for deep tails or t < T_TINY** — the Beta–Gamma
+  mixture ``|Z| = S W``, ``S ~ Gamma(2k)``, ``W² ~ Beta(½, k)``:
   ``P(|Z| > t) = E_W[Q(2k, t/W)]`` and ``P(|Z| ≤ t) = E_W[P(2k, t/W)]``,
-  integrated with the trapezoid rule in ``ξ = logit W``.  In that variable
-  the integrand is analytic in a strip and decays exponentially at both ends
-  (the endpoint singularity ``(1−W)^{k−1}`` becomes ``e^{−kξ}``), so the
-  trapezoid rule converges geometrically; the step is halved until two
-  levels agree to 1e-11, which leaves an error near 1e-16.  We compute the
-  tail first and switch to the body integral when the tail exceeds ½, so the
-  smaller of the two probabilities is always computed directly.
+  integrated with the trapezoid rule in ``ξ = logit W`` (analytic in a strip,
+  decaying at both ends, so it converges geometrically; the step is halved
+  until two levels agree to 1e-11).  A linear-space walk is the fast path; it
+  hands over to the log-space walk of :mod:`gammaal._mixture` (log-space
+  incomplete gammas, sums relative to a running maximum) when its result is
+  below 1e-250, when it did not converge, for k < 0.01 and for t < T_TINY
+  (given as log t, so δ/θ may underflow).  The slowly decaying end W → 1,
+  ``c e^{−kξ}``, is summed in closed form once it is geometric, so tiny k
+  costs no more than k = 1.  The tail is computed first and the body
+  integral used when the tail exceeds ½: the smaller probability is always
+  the one integrated.
+* **k > K_LARGE, t ≤ S_RANGE·√(2k)** — the same mixture integrated over S:
+  ``P(|Z| ≤ t) = E_S[I_{t²/S²}(½, k)]`` in ``y = (S − 2k)/√(2k)`` (≈ 40 nodes
+  for any k, where the W-walk would need ~√k).
+* **t < T_TINY, k ≥ 1** — ``P(|Z| ≤ t) = 2 f(0) t`` (the next term is O(t) smaller).
 * **φ(t)** and the density use the positive Laplace-type integrals
   ``D(t) = ∫_0^∞ x^{k−1}(2+x)^{k−1} e^{−tx} dx`` and
-  ``M(t) = ∫_0^∞ x^{k}(2+x)^{k−1} e^{−tx}/(1+x) dx`` with ``φ = ½ M/D`` and
-  ``f(z) = e^{−z} z^{2k−1} D(z) Γ(k+½)/(√π Γ(k) Γ(2k))``, again by the
-  trapezoid rule in ``ξ = log x`` started at the Laplace point.
+  ``M(t) = ∫_0^∞ x^{k}(2+x)^{k−1} e^{−tx}/(1+x) dx`` with ``φ = ½ M/D``
+  (:mod:`gammaal._laplace`: log-integrand relative to the Laplace point with no
+  k-sized cancellation, geometric rest at x → 0 for small k).  The density is
+  ``f(0)·e^{−z}E(z)/Γ(2k−1)`` for k ≥ 1 with every O(k log k) part cancelled
+  analytically (``pdf_logz``), and ``e^{−z} z^{2k−1} D(z) Γ(k+½)/(√π Γ(k) Γ(2k))``
+  for k < 1.
+
+Every kernel returns NaN where a quadrature did not converge; the public
+functions turn that into an ``ArithmeticError`` naming the point.  Note for
+developers: numba's cache does not see edits to the modules a cached function
+calls, so delete ``gammaal/__pycache__/*.nb?`` after editing ``_special``,
+``_mixture`` or ``_laplace``.
 """
 from __future__ import annotations
 
@@ -301,7 +318,10 @@ def within_beyond_logt(t, logt, k):
         return (1.0 - b if b < 0.5 else _erlang_within(t, n, w)), b
     if t < T_TINY and k >= 1.0:
         # P(|Z| ≤ t) = 2 f(0) t (1 + O(t)) exactly in double precision here
-        p = math.exp(_LOG2 + log_pdf_at_zero(k) + logt)
+        if t > 1e-300:
+            p = 2.0 * math.exp(log_pdf_at_zero(k)) * t
+        else:
+            p = math.exp(_LOG2 + log_pdf_at_zero(k) + logt)
         return p, 1.0 - p
     if t < T_TINY and k >= 0.5:
         # the body is the small side for certain (P(|Z| ≤ t) ≲ t^{2k} log(1/t))

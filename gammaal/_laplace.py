@@ -40,19 +40,27 @@ def laplace_point(t, k):
         x = 4.0 * k / (b + s)
     else:
         x = (s - b) / (2.0 * t)
-    curv = abs(2.0 * (k - 1.0) * x / ((2.0 + x) ** 2) - t * x)
+    y = x / (2.0 + x)
+    curv = abs(2.0 * (k - 1.0) * y / (2.0 + x) - t * x)
     return x, curv
 
 
 @jit
-def _rel_log(d, x0, k, r):
-    """L(ξ₀ + d) − L(ξ₀) for the D integrand (see module docstring)."""
+def _rel_log(d, x0, tx0, k, r):
+    """L(ξ₀ + d) − L(ξ₀) for the D integrand (see module docstring).
+
+    Near the mode (|d| < 1) the identity form, free of cancellation; farther out
+    the direct differences, whose terms no longer cancel (and whose e^d-sized parts
+    would make r·expm1(d) lose everything).
+    """
     q = x0 * math.expm1(d) / (2.0 + x0)
-    return -k * expm1mx(d) + (k - 1.0) * log1pmx(q) + r * math.expm1(d)
+    if abs(d) < 1.0:
+        return -k * expm1mx(d) + (k - 1.0) * log1pmx(q) + r * math.expm1(d)
+    return k * d + (k - 1.0) * math.log1p(q) - tx0 * math.expm1(d)
 
 
 @jit
-def _walk(off, xi0, x0, h, k, r, t):
+def _walk(off, xi0, x0, tx0, h, k, r, t):
     """Trapezoid sums Σ h e^{L−L₀} of the D and M integrands on the nodes d = off + i h.
 
     Returns (sd, sm, ok); ok is False if the walk ran out of steps.
@@ -68,7 +76,7 @@ def _walk(off, xi0, x0, h, k, r, t):
                 ok = False
                 break
             d = off + direction * i * h
-            ld = _rel_log(d, x0, k, r)
+            ld = _rel_log(d, x0, tx0, k, r)
             fd = math.exp(ld)
             xi = xi0 + d
             fm = fd / (1.0 + math.exp(-xi)) if xi > -700.0 else fd * math.exp(xi)
@@ -76,7 +84,7 @@ def _walk(off, xi0, x0, h, k, r, t):
             sm += fm
             if ld < -_NEG and ld <= prev:
                 break
-            if direction < 0 and xi < -40.0 and math.exp(xi) * (1.0 + t) < 1e-17:
+            if direction < 0 and xi < -40.0 and math.exp(xi) * (1.0 + t + k) < 1e-17:
                 # x → 0: the D terms are c e^{kξ}, the M terms c' e^{(k+1)ξ} (to 1e-17): sum the rest
                 sd += fd / math.expm1(k * h)
                 sm += fm / math.expm1((k + 1.0) * h)
@@ -103,14 +111,14 @@ def laplace_sums(logt, k):
         else:
             xi0 = math.log(2.0 * k / (1.0 - 2.0 * k))
         x0 = math.exp(xi0)
-        curv = abs(2.0 * (k - 1.0) * x0 / ((2.0 + x0) ** 2) - math.exp(logt + xi0))
+        curv = abs(2.0 * (k - 1.0) * (x0 / (2.0 + x0)) / (2.0 + x0) - math.exp(logt + xi0))
     tx0 = math.exp(logt + xi0)
     r = k + (k - 1.0) * (x0 / (2.0 + x0)) - tx0
     width = 1.0 / math.sqrt(max(curv, 1e-300))
     h = min(1.0, 0.5 * width)
-    pd, pm, ok = _walk(0.0, xi0, x0, h, k, r, t)
+    pd, pm, ok = _walk(0.0, xi0, x0, tx0, h, k, r, t)
     for _ in range(_MAX_LEVELS):
-        md, mm, ok2 = _walk(0.5 * h, xi0, x0, h, k, r, t)
+        md, mm, ok2 = _walk(0.5 * h, xi0, x0, tx0, h, k, r, t)
         ok = ok and ok2
         cd = 0.5 * (pd + md)
         cm = 0.5 * (pm + mm)
