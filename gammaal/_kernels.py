@@ -30,7 +30,7 @@ so nothing is lost to cancellation):
   costs no more than k = 1.  The tail is computed first and the body
   integral used when the tail exceeds ½: the smaller probability is always
   the one integrated.
-* **k > K_LARGE, t ≤ S_RANGE·√(2k)** — the same mixture integrated over S:
+* **k > K_LARGE, results above P_LOG** — the same mixture integrated over S:
   ``P(|Z| ≤ t) = E_S[I_{t²/S²}(½, k)]`` in ``y = (S − 2k)/√(2k)`` (≈ 40 nodes
   for any k, where the W-walk would need ~√k).
 * **t < T_TINY, k ≥ 1** — ``P(|Z| ≤ t) = 2 f(0) t`` (the next term is O(t) smaller).
@@ -68,10 +68,10 @@ from ._mixture import log_gamma_ratio_half  # noqa: F401
 INTEGER_K_MAX = 1000.0
 #: above this shape the body and moderate tail use the quadrature over S (≈ 40 nodes for any k).
 K_LARGE = 1000.0
-#: the S-quadrature serves t ≤ S_RANGE·√(2k) (tails down to ~1e-196); beyond, the log-space W one.
-S_RANGE = 30.0
+#: results below this come from the log-space W-quadrature (the linear-space and S ones hand over).
+P_LOG = 1e-250
 #: below this t (or when δ/θ underflows: the public layer passes log t) the log-space W-quadrature.
-T_TINY = 1e-250
+T_TINY = 1e-300
 #: the public layer refuses k outside [K_MIN, K_MAX] for P and the density (validated there).
 K_MIN = 1e-300
 K_MAX = 1e15
@@ -267,7 +267,7 @@ def _mixture_prob(t, k, upper):
         cur = 0.5 * (prev + mid)
         h *= 0.5
         if abs(cur - prev) <= _TRAP_RTOL * abs(cur):
-            return cur if cur > 1e-250 else np.nan
+            return cur if cur > P_LOG else np.nan
         prev = cur
     return np.nan
 
@@ -289,17 +289,19 @@ def _log_tail_bound(t, k):
 @_jit
 def _real_prob(t, logt, k, upper):
     """One probability for real k (any k > 0, t > 0 or log t); NaN if no method converged."""
-    if k > K_LARGE and t >= T_TINY and t <= S_RANGE * math.sqrt(2.0 * k):
-        p, ok = _mixture.smix(t, k, upper)
-        return p if ok else np.nan
-    if t >= T_TINY and k >= 1e-2:
-        p = _mixture_prob(t, k, upper)
-        if not math.isnan(p):
-            return p
-    if upper and t >= T_TINY and _log_tail_bound(t, k) < -746.0:
-        return 0.0
+    if t >= T_TINY:
+        if k > K_LARGE:
+            p, ok = _mixture.smix(t, k, upper)
+            if ok and p > 1e-290:       # its incomplete betas are accurate down to here
+                return min(p, 1.0)
+        elif k >= 1e-2:
+            p = _mixture_prob(t, k, upper)
+            if not math.isnan(p):
+                return p
+        if upper and _log_tail_bound(t, k) < -746.0:
+            return 0.0
     lp, ok = _mixture.wmix_log(logt, k, upper)
-    return math.exp(lp) if ok else np.nan
+    return min(math.exp(lp), 1.0) if ok else np.nan
 
 
 @_jit
@@ -318,7 +320,7 @@ def within_beyond_logt(t, logt, k):
         return (1.0 - b if b < 0.5 else _erlang_within(t, n, w)), b
     if t < T_TINY and k >= 1.0:
         # P(|Z| ≤ t) = 2 f(0) t (1 + O(t)) exactly in double precision here
-        if t > 1e-300:
+        if t >= 2.3e-308:
             p = 2.0 * math.exp(log_pdf_at_zero(k)) * t
         else:
             p = math.exp(_LOG2 + log_pdf_at_zero(k) + logt)
@@ -399,8 +401,8 @@ def log_pdf_at_zero(k):
 
 
 @_jit
-def pdf_logz(logz, k):
-    """Density of Z at |z| = e^{logz} (θ = 1); NaN if the quadrature did not converge.
+def log_pdf_logz(logz, k):
+    """log of the density of Z at |z| = e^{logz} (θ = 1); NaN if the quadrature did not converge.
 
     k ≥ 1: f(z) = f(0) e^{−z} E(z)/Γ(2k−1), E(z) = ∫ u^{k−1}(u+2z)^{k−1} e^{−u} du, with
     every O(k log k) part cancelled analytically (see the notes in the code); k < 1:
@@ -411,22 +413,27 @@ def pdf_logz(logz, k):
     if math.isnan(lsd):
         return np.nan
     if k >= 1.0:
-        # With u₀ = z x₀ (the walk's centre in u = z x) and w = u₀ + z:
-        # log[e^{−z}E/Γ(m)] = m log w − w − lgamma(m) + k log(u₀/w) + (k−1) log((w+z)/w) + log hΣ,
-        # m = 2k − 1, and m log w − w − lgamma(m) = m log1pmx(w/m − 1) + ½ log(m/2π) − stirlerr(m).
+        # With u₀ = z x₀ (the walk's centre in u = z x), w = u₀ + z, r = z/w and m = 2k − 1:
+        # log[e^{−z}E/Γ(m)] = m log w − w − lgamma(m) + k log(1 − r) + (k−1) log(1 + r) + log hΣ
+        #   = m log1pmx(w/m − 1) + ½ log(m/2π) − stirlerr(m) + k log(1 − r²) − log(1 + r) + log hΣ,
+        # so the ±z/2-sized k log(1 ∓ r) never meet.
         lu0 = logz + xi0
-        u0 = math.exp(lu0)
-        w = u0 + a
+        w = math.exp(lu0) + a
         m = 2.0 * k - 1.0
         r = a / w
-        l1 = math.log1p(-r) if r < 0.3 else lu0 - math.log(w)
         l2 = math.log1p(r)
+        s12 = math.log1p(-r * r) if r < 0.3 else (lu0 - math.log(w)) + l2
         core = m * log1pmx((w - m) / m) + 0.5 * (math.log(m) - _mixture.LOG2PI) - stirlerr(m)
-        return math.exp(log_pdf_at_zero(k) + core + k * l1 + (k - 1.0) * l2 + lsd)
-    x0 = math.exp(xi0)
-    l0 = k * xi0 + (k - 1.0) * math.log(2.0 + x0) - math.exp(logz + xi0)
+        return log_pdf_at_zero(k) + core + k * s12 - l2 + lsd
+    log2px0 = xi0 + math.log1p(2.0 * math.exp(-xi0)) if xi0 > 0.0 else math.log(2.0 + math.exp(xi0))
+    l0 = k * xi0 + (k - 1.0) * log2px0 - math.exp(logz + xi0)
     logc = log_gamma_ratio_half(k) - _LOGSQRTPI - math.lgamma(2.0 * k)
-    return math.exp(-a + (2.0 * k - 1.0) * logz + l0 + lsd + logc)
+    return -a + (2.0 * k - 1.0) * logz + l0 + lsd + logc
+
+
+@_jit
+def pdf_logz(logz, k):
+    return math.exp(log_pdf_logz(logz, k))
 
 
 @_jit
@@ -458,6 +465,7 @@ def cdf_scaled(z, k):
 # array kernels: numpy ufuncs over the scalar kernels (broadcasting included)
 # ---------------------------------------------------------------------------
 _ufunc = numba.vectorize(["float64(float64, float64)"], cache=True)
+_ufunc3 = numba.vectorize(["float64(float64, float64, float64)"], cache=True)
 
 
 @_ufunc
@@ -470,14 +478,15 @@ def within_array(t, k):
     return within_scaled(t, k)
 
 
-@_ufunc
-def within_logt_array(logt, k):
-    return within_beyond_logt(math.exp(logt), logt, k)[0]
+@_ufunc3
+def within_logt_array(t, logt, k):
+    """P(|Z| ≤ t) given t (possibly subnormal or 0 after underflow) and log t."""
+    return within_beyond_logt(t, logt, k)[0]
 
 
-@_ufunc
-def beyond_logt_array(logt, k):
-    return within_beyond_logt(math.exp(logt), logt, k)[1]
+@_ufunc3
+def beyond_logt_array(t, logt, k):
+    return within_beyond_logt(t, logt, k)[1]
 
 
 @_ufunc
@@ -496,8 +505,8 @@ def pdf_array(z, k):
 
 
 @_ufunc
-def pdf_logz_array(logz, k):
-    return pdf_logz(logz, k)
+def log_pdf_logz_array(logz, k):
+    return log_pdf_logz(logz, k)
 
 
 @_ufunc

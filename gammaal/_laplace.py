@@ -46,21 +46,21 @@ def laplace_point(t, k):
 
 
 @jit
-def _rel_log(d, x0, tx0, k, r):
+def _rel_log(d, y0, tx0, k, r):
     """L(ξ₀ + d) − L(ξ₀) for the D integrand (see module docstring).
 
     Near the mode (|d| < 1) the identity form, free of cancellation; farther out
     the direct differences, whose terms no longer cancel (and whose e^d-sized parts
     would make r·expm1(d) lose everything).
     """
-    q = x0 * math.expm1(d) / (2.0 + x0)
+    q = y0 * math.expm1(d)                  # y0 = x0/(2+x0): x0 itself may overflow (t ≪ 1e-300)
     if abs(d) < 1.0:
         return -k * expm1mx(d) + (k - 1.0) * log1pmx(q) + r * math.expm1(d)
     return k * d + (k - 1.0) * math.log1p(q) - tx0 * math.expm1(d)
 
 
 @jit
-def _walk(off, xi0, x0, tx0, h, k, r, t):
+def _walk(off, xi0, y0, tx0, h, k, r, t):
     """Trapezoid sums Σ h e^{L−L₀} of the D and M integrands on the nodes d = off + i h.
 
     Returns (sd, sm, ok); ok is False if the walk ran out of steps.
@@ -76,7 +76,7 @@ def _walk(off, xi0, x0, tx0, h, k, r, t):
                 ok = False
                 break
             d = off + direction * i * h
-            ld = _rel_log(d, x0, tx0, k, r)
+            ld = _rel_log(d, y0, tx0, k, r)
             fd = math.exp(ld)
             xi = xi0 + d
             fm = fd / (1.0 + math.exp(-xi)) if xi > -700.0 else fd * math.exp(xi)
@@ -110,15 +110,16 @@ def laplace_sums(logt, k):
             xi0 = math.log(2.0 * k - 1.0) - logt
         else:
             xi0 = math.log(2.0 * k / (1.0 - 2.0 * k))
-        x0 = math.exp(xi0)
-        curv = abs(2.0 * (k - 1.0) * (x0 / (2.0 + x0)) / (2.0 + x0) - math.exp(logt + xi0))
+        y0 = 1.0 / (1.0 + 2.0 * math.exp(-xi0))
+        curv = abs((k - 1.0) * y0 * (1.0 - y0) - math.exp(logt + xi0))
     tx0 = math.exp(logt + xi0)
-    r = k + (k - 1.0) * (x0 / (2.0 + x0)) - tx0
+    y0 = 1.0 / (1.0 + 2.0 * math.exp(-xi0))
+    r = k + (k - 1.0) * y0 - tx0
     width = 1.0 / math.sqrt(max(curv, 1e-300))
     h = min(1.0, 0.5 * width)
-    pd, pm, ok = _walk(0.0, xi0, x0, tx0, h, k, r, t)
+    pd, pm, ok = _walk(0.0, xi0, y0, tx0, h, k, r, t)
     for _ in range(_MAX_LEVELS):
-        md, mm, ok2 = _walk(0.5 * h, xi0, x0, tx0, h, k, r, t)
+        md, mm, ok2 = _walk(0.5 * h, xi0, y0, tx0, h, k, r, t)
         ok = ok and ok2
         cd = 0.5 * (pd + md)
         cm = 0.5 * (pm + mm)

@@ -63,6 +63,10 @@ def _log_inc_gamma(a, logx, upper):
     """log Q(a, x) (upper) or log P(a, x), relative accuracy also below the smallest double."""
     if logx > 700.0:
         return -math.inf if upper else 0.0
+    if logx < -700.0:
+        # x is subnormal or 0: P = x^a/Γ(a+1)(1 + …) from its log, Q = 1 − P
+        lp = log_gammainc_lower(a, logx)
+        return math.log(-math.expm1(lp)) if upper else lp
     x = math.exp(logx)
     if upper:
         g = gammaincc(a, x)
@@ -210,10 +214,14 @@ def smix(t, k, upper):
     a = 2.0 * k
     sa = math.sqrt(a)
     lnorm = -0.5 * LOG2PI - stirlerr(a)
+    # deep tails: 1 − I_{t²/S²} underflows near the Gamma peak; start where the integrand lives
+    y0 = 0.0
+    while upper and _smix_term(y0, t, k, sa, lnorm, upper) == 0.0 and y0 < 1e5:
+        y0 += 1.0
     h = 0.5
-    prev = _smix_walk(0.0, h, t, k, sa, lnorm, upper)
+    prev = _smix_walk(y0, h, t, k, sa, lnorm, upper)
     for _ in range(6):
-        mid = _smix_walk(0.5 * h, h, t, k, sa, lnorm, upper)
+        mid = _smix_walk(y0 + 0.5 * h, h, t, k, sa, lnorm, upper)
         cur = 0.5 * (prev + mid)
         h *= 0.5
         if abs(cur - prev) <= _TRAP_RTOL * cur:

@@ -119,14 +119,11 @@ def stirlerr(a):
 def log_gamma_kernel(a, logx):
     """a log x − x − lgamma(a), formed as a·log1pmx(x/a − 1) + ½ log(a/2π) − stirlerr(a).
 
-    With x = a(1 + d): a log x − x − lgamma(a) = a(log1p(d) − d) + [a log a − a − lgamma(a)],
+    With x = a e^{r}: a log x − x − lgamma(a) = −a(e^r − 1 − r) + [a log a − a − lgamma(a)],
     and the bracket is ½ log(a/2π) − stirlerr(a); nothing of size a·log a is formed.
     """
-    lr = logx - math.log(a)                     # log(x/a)
-    if abs(lr) < 0.5:
-        core = a * log1pmx(math.expm1(lr))
-    else:
-        core = a * lr - a * math.expm1(lr) if lr < 700.0 else -math.inf
+    lr = logx - math.log(a)                     # log(x/a); a log x − x − … = −a (e^{lr} − 1 − lr) + …
+    core = -a * expm1mx(lr) if lr < 700.0 else -math.inf
     return core + 0.5 * (math.log(a) - LOG2PI) - stirlerr(a)
 
 

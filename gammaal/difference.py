@@ -67,7 +67,7 @@ def _probability(xa, k, ta, upper, func):
     tiny = sc.tiny & (xa > 0)
     if np.any(tiny):
         kernel = _kernels.beyond_logt_array if upper else _kernels.within_logt_array
-        out[tiny] = kernel(sc.logt[(xa > 0)[sc.tiny]], k[tiny])
+        out[tiny] = kernel(sc.t[tiny], sc.logt[(xa > 0)[sc.tiny]], k[tiny])
     check_converged(out, (xa, k, ta), ("delta", "k", "theta"), func)
     return out
 
@@ -145,11 +145,12 @@ def diff_pdf(z, k, theta):
     za, k, th, shape, scalar = _prepare(z, k, theta, "z")
     sc = _Scaled(za, th)
     t = np.where(sc.tiny, 1.0, sc.t)                              # tiny t: log-t kernel below
-    out = _kernels.pdf_array(t, k)
+    out = _kernels.pdf_array(t, k) / th
     if np.any(sc.tiny):
-        out[sc.tiny] = _kernels.pdf_logz_array(sc.logt, k[sc.tiny])
+        # f(t)/θ from logs: f(t) alone may overflow (k < ½) where f(t)/θ does not
+        out[sc.tiny] = np.exp(_kernels.log_pdf_logz_array(sc.logt, k[sc.tiny]) - np.log(th[sc.tiny]))
     check_converged(out, (za, k, th), ("z", "k", "theta"), "diff_pdf")
-    return restore(out / th, shape, scalar)
+    return restore(out, shape, scalar)
 
 
 def diff_cdf(z, k, theta):
@@ -168,7 +169,7 @@ def diff_cdf(z, k, theta):
     sc = _Scaled(za, th)
     if np.any(sc.tiny):
         # ½ P(|Z| > |t|) for z < 0, 1 − ½ P(|Z| > t) for z > 0, t below the normal range
-        half_tail = 0.5 * _kernels.beyond_logt_array(sc.logt, k[sc.tiny])
+        half_tail = 0.5 * _kernels.beyond_logt_array(sc.t[sc.tiny], sc.logt, k[sc.tiny])
         out[sc.tiny] = np.where(za[sc.tiny] < 0, half_tail, 1.0 - half_tail)
     check_converged(out, (za, k, th), ("z", "k", "theta"), "diff_cdf")
     return restore(out, shape, scalar)

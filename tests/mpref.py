@@ -68,27 +68,6 @@ def erlang_beyond(t, n, digits=40):
         return 2 * mp.exp(-t) * s
 
 
-def beyond_by_density(t, k, digits=30):
-    """P(|Z| > t) = 2 ∫_t^∞ f(z) dz with f the Bessel-K density, for deep tails (t ≳ 2k).
-
-    Integrated in s = z − t on [0, 1, 2, 4, …] up to where the integrand has fallen by
-    e^{-80}; independent of the Struve form and of every kernel (it never uses Q or P).
-    """
-    with mp.workdps(digits + 15):
-        t = mp.mpf(t)
-        k = mp.mpf(k)
-        nu = k - mp.mpf(1) / 2
-        c = 1 / (mp.sqrt(mp.pi) * mp.gamma(k) * 2 ** nu)
-        f = lambda s: (t + s) ** nu * mp.besselk(nu, t + s) * c  # noqa: E731
-        f0 = f(0)
-        pts = [mp.mpf(0)]
-        step = mp.mpf(1) / 4
-        while f(pts[-1]) > f0 * mp.exp(-80):
-            pts.append(pts[-1] + step)
-            step *= 2
-        return 2 * mp.quad(f, pts)
-
-
 def edgeworth_within(t, k, digits=30):
     """P(|Z| ≤ t) for large k from the Edgeworth series of Z/√(2k) through O(1/k²).
 
@@ -193,4 +172,4 @@ def assert_close_table(rows, rtol):
     return errs[0][0] if errs else 0.0
 
 
-__all__ = ["within_beyond", "beyond_by_density", "edgeworth_within", "edgeworth_pdf", "erlang_beyond", "pdf", "expected_target", "rel_err", "assert_close_table", "math", "np"]
+__all__ = ["within_beyond", "edgeworth_within", "edgeworth_pdf", "erlang_beyond", "pdf", "expected_target", "rel_err", "assert_close_table", "math", "np"]
