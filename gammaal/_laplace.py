@@ -46,7 +46,7 @@ def laplace_point(t, k):
 
 
 @jit
-def _rel_log(d, y0, tx0, k, r):
+def _rel_log(d, xi0, l2x0, y0, tx0, k, r):
     """L(ξ₀ + d) − L(ξ₀) for the D integrand (see module docstring).
 
     Near the mode (|d| < 1) the identity form, free of cancellation; farther out
@@ -56,11 +56,16 @@ def _rel_log(d, y0, tx0, k, r):
     q = y0 * math.expm1(d)                  # y0 = x0/(2+x0): x0 itself may overflow (t ≪ 1e-300)
     if abs(d) < 1.0:
         return -k * expm1mx(d) + (k - 1.0) * log1pmx(q) + r * math.expm1(d)
-    return k * d + (k - 1.0) * math.log1p(q) - tx0 * math.expm1(d)
+    if q > -0.5:
+        lr2 = math.log1p(q)
+    else:
+        # x ≪ x₀: 1 + q = (2 + x)/(2 + x₀) is small, so form it from its parts
+        lr2 = math.log(2.0 + math.exp(xi0 + d)) - l2x0
+    return k * d + (k - 1.0) * lr2 - tx0 * math.expm1(d)
 
 
 @jit
-def _walk(off, xi0, y0, tx0, h, k, r, t):
+def _walk(off, xi0, l2x0, y0, tx0, h, k, r, t):
     """Trapezoid sums Σ h e^{L−L₀} of the D and M integrands on the nodes d = off + i h.
 
     Returns (sd, sm, ok); ok is False if the walk ran out of steps.
@@ -76,7 +81,7 @@ def _walk(off, xi0, y0, tx0, h, k, r, t):
                 ok = False
                 break
             d = off + direction * i * h
-            ld = _rel_log(d, y0, tx0, k, r)
+            ld = _rel_log(d, xi0, l2x0, y0, tx0, k, r)
             fd = math.exp(ld)
             xi = xi0 + d
             fm = fd / (1.0 + math.exp(-xi)) if xi > -700.0 else fd * math.exp(xi)
@@ -112,14 +117,16 @@ def laplace_sums(logt, k):
             xi0 = math.log(2.0 * k / (1.0 - 2.0 * k))
         y0 = 1.0 / (1.0 + 2.0 * math.exp(-xi0))
         curv = abs((k - 1.0) * y0 * (1.0 - y0) - math.exp(logt + xi0))
-    tx0 = math.exp(logt + xi0)
-    y0 = 1.0 / (1.0 + 2.0 * math.exp(-xi0))
+    # t x₀ as a product where both are doubles (exp(log t + ξ₀) would carry ε·|log t x₀|)
+    tx0 = t * x0 if t > 0.0 else math.exp(logt + xi0)
+    y0 = x0 / (2.0 + x0) if t > 0.0 else 1.0 / (1.0 + 2.0 * math.exp(-xi0))
     r = k + (k - 1.0) * y0 - tx0
+    l2x0 = xi0 + math.log1p(2.0 * math.exp(-xi0)) if xi0 > 0.0 else math.log(2.0 + math.exp(xi0))
     width = 1.0 / math.sqrt(max(curv, 1e-300))
     h = min(1.0, 0.5 * width)
-    pd, pm, ok = _walk(0.0, xi0, y0, tx0, h, k, r, t)
+    pd, pm, ok = _walk(0.0, xi0, l2x0, y0, tx0, h, k, r, t)
     for _ in range(_MAX_LEVELS):
-        md, mm, ok2 = _walk(0.5 * h, xi0, y0, tx0, h, k, r, t)
+        md, mm, ok2 = _walk(0.5 * h, xi0, l2x0, y0, tx0, h, k, r, t)
         ok = ok and ok2
         cd = 0.5 * (pd + md)
         cm = 0.5 * (pm + mm)

@@ -85,14 +85,24 @@ def prob_within(delta, k, theta):
     delta : array_like
         Margin δ.  δ < 0 gives 0, δ = +inf gives 1, NaN gives NaN.
     k : array_like
-        Shape, finite and > 0.
+        Shape, in the validated domain ``[K_MIN, K_MAX] = [1e-8, 1e10]``.
     theta : array_like
-        Scale, finite and > 0.
+        Scale, finite and > 0.  ``δ/θ`` may under- or overflow: below 1e-300 the
+        kernels work from ``log δ − log θ``.
 
     Returns
     -------
     float or ndarray
         Broadcast over all arguments; a float when all inputs are scalars.
+        Relative error < 1e-13 for values ≥ 1e-250 and < 5e-13 down to 1e-300
+        (measured against mpmath in every regime; see the README).
+
+    Raises
+    ------
+    ValueError
+        k or θ not finite and > 0, or k outside ``[K_MIN, K_MAX]``.
+    ArithmeticError
+        A quadrature did not converge (none known inside the domain); never a silent number.
 
     Notes
     -----

@@ -148,7 +148,8 @@ def expected_target(delta, k, theta):
     Parameters
     ----------
     delta : array_like, δ ≥ 0 (δ = 0 gives exactly ½; δ = inf gives 0; NaN gives NaN)
-    k, theta : array_like, finite and > 0
+    k : array_like, in the validated domain [TARGET_K_MIN, TARGET_K_MAX] = [1e-8, 1e20]
+    theta : array_like, finite and > 0 (δ/θ below 1e-300 is handled through log δ − log θ)
 
     Returns
     -------
