@@ -60,7 +60,8 @@ def _rel_log(d, xi0, l2x0, y0, tx0, k, r):
         lr2 = math.log1p(q)
     else:
         # x ≪ x₀: 1 + q = (2 + x)/(2 + x₀) is small, so form it from its parts
-        lr2 = math.log(2.0 + math.exp(xi0 + d)) - l2x0
+        xi = xi0 + d
+        lr2 = (xi + math.log1p(2.0 * math.exp(-xi)) if xi > 0.0 else math.log(2.0 + math.exp(xi))) - l2x0
     return k * d + (k - 1.0) * lr2 - tx0 * math.expm1(d)
 
 
