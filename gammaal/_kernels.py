@@ -359,11 +359,14 @@ def beyond_scaled(t, k):
         return 1.0
     if math.isinf(t):
         return 0.0
-    if is_integer_shape(k) and t >= T_TINY:
-        n = int(k)
-        w = np.empty(n)
-        _erlang_weights(n, w)
-        return _erlang_beyond(t, n, w)
+    if t >= T_TINY:
+        if is_integer_shape(k):
+            n = int(k)
+            w = np.empty(n)
+            _erlang_weights(n, w)
+            return _erlang_beyond(t, n, w)
+        # the tail integral alone is accurate on its own, also where it exceeds ½
+        return _real_prob(t, math.log(t), k, True)
     return within_beyond_logt(t, math.log(t), k)[1]
 
 
