@@ -16,56 +16,66 @@ so nothing is lost to cancellation):
   underflow); the body uses ``P(n, t) + Σ_{m<n} π_m H_m`` with the Poisson
   terms ``π_m = e^{−t} t^m/m!`` and the head sums ``H_m = Σ_{j<m} w_j``, which
   only adds positive terms.  O(n) flops per point.
-* **Real k** — the Beta–Gamma mixture ``|Z| = S W``, ``S ~ Gamma(2k)``,
-  ``W² ~ Beta(½, k)``:
+* **Real k ≤ K_LARGE, and any k for deep tails or t < T_TINY** — the Beta–Gamma
+  mixture ``|Z| = S W``, ``S ~ Gamma(2k)``, ``W² ~ Beta(½, k)``:
   ``P(|Z| > t) = E_W[Q(2k, t/W)]`` and ``P(|Z| ≤ t) = E_W[P(2k, t/W)]``,
-  integrated with the trapezoid rule in ``ξ = logit W``.  In that variable
-  the integrand is analytic in a strip and decays exponentially at both ends
-  (the endpoint singularity ``(1−W)^{k−1}`` becomes ``e^{−kξ}``), so the
-  trapezoid rule converges geometrically; the step is halved until two
-  levels agree to 1e-11, which leaves an error near 1e-16.  We compute the
-  tail first and switch to the body integral when the tail exceeds ½, so the
-  smaller of the two probabilities is always computed directly.
+  integrated with the trapezoid rule in ``ξ = logit W`` (analytic in a strip,
+  decaying at both ends, so it converges geometrically; the step is halved
+  until two levels agree to 1e-11).  A linear-space walk is the fast path; it
+  hands over to the log-space walk of :mod:`gammaal._mixture` (log-space
+  incomplete gammas, sums relative to a running maximum) when its result is
+  below 1e-250, when it did not converge, for k < 0.01 and for t < T_TINY
+  (given as log t, so δ/θ may underflow).  The slowly decaying end W → 1,
+  ``c e^{−kξ}``, is summed in closed form once it is geometric, so tiny k
+  costs no more than k = 1.  The tail is computed first and the body
+  integral used when the tail exceeds ½: the smaller probability is always
+  the one integrated.
+* **k > K_LARGE, results above P_LOG** — the same mixture integrated over S:
+  ``P(|Z| ≤ t) = E_S[I_{t²/S²}(½, k)]`` in ``y = (S − 2k)/√(2k)`` (≈ 40 nodes
+  for any k, where the W-walk would need ~√k).
+* **t < T_TINY, k ≥ 1** — ``P(|Z| ≤ t) = 2 f(0) t`` (the next term is O(t) smaller).
 * **φ(t)** and the density use the positive Laplace-type integrals
   ``D(t) = ∫_0^∞ x^{k−1}(2+x)^{k−1} e^{−tx} dx`` and
-  ``M(t) = ∫_0^∞ x^{k}(2+x)^{k−1} e^{−tx}/(1+x) dx`` with ``φ = ½ M/D`` and
-  ``f(z) = e^{−z} z^{2k−1} D(z) Γ(k+½)/(√π Γ(k) Γ(2k))``, again by the
-  trapezoid rule in ``ξ = log x`` started at the Laplace point.
+  ``M(t) = ∫_0^∞ x^{k}(2+x)^{k−1} e^{−tx}/(1+x) dx`` with ``φ = ½ M/D``
+  (:mod:`gammaal._laplace`: log-integrand relative to the Laplace point with no
+  k-sized cancellation, geometric rest at x → 0 for small k).  The density is
+  ``f(0)·e^{−z}E(z)/Γ(2k−1)`` for k ≥ 1 with every O(k log k) part cancelled
+  analytically (``pdf_logz``), and ``e^{−z} z^{2k−1} D(z) Γ(k+½)/(√π Γ(k) Γ(2k))``
+  for k < 1.
+
+Every kernel returns NaN where a quadrature did not converge; the public
+functions turn that into an ``ArithmeticError`` naming the point.  Note for
+developers: numba's cache does not see edits to the modules a cached function
+calls, so delete ``gammaal/__pycache__/*.nb?`` after editing ``_special``,
+``_mixture`` or ``_laplace``.
 """
 from __future__ import annotations
 
 import math
 
-import llvmlite.binding as llvm_binding
 import numba
 import numpy as np
-from numba.extending import get_cython_function_address
 
-#: integer shapes up to this use the exact finite Erlang mixture (O(k) per point).
-INTEGER_K_MAX = 2000.0
+from . import _laplace, _mixture
+from ._special import LOG2 as _LOG2
+from ._special import LOGSQRTPI as _LOGSQRTPI
+from ._special import gammainc, gammaincc, jit as _jit, log1pmx, stirlerr  # noqa: F401  (re-exported for numba users)
+from ._special import _gammainc_c, _gammaincc_c
+from ._mixture import log_gamma_ratio_half  # noqa: F401
 
+#: integer shapes up to this use the exact finite Erlang mixture (O(k) per point; its
+#: weights are exact in linear space up to here).
+INTEGER_K_MAX = 1000.0
+#: above this shape the body and moderate tail use the quadrature over S (≈ 40 nodes for any k).
+K_LARGE = 1000.0
+#: results below this come from the log-space W-quadrature (the linear-space and S ones hand over).
+P_LOG = 1e-250
+#: below this t (or when δ/θ underflows: the public layer passes log t) the log-space W-quadrature.
+T_TINY = 1e-300
+#: the public layer refuses k outside [K_MIN, K_MAX] for P and the density (validated there).
+K_MIN = 1e-300
+K_MAX = 1e15
 
-
-def _cython_special(name):
-    """Bind scipy.special.cython_special.<name>(double, double) -> double for numba.
-
-    The address is registered with LLVM under a fixed symbol name and called as an
-    ``ExternalFunction``: jitted code then refers to the symbol, not to a pointer
-    baked into the function, which is what lets ``cache=True`` work.
-    """
-    symbol = f"gammaal_scipy_{name}"
-    llvm_binding.add_symbol(symbol, get_cython_function_address("scipy.special.cython_special", name))
-    return numba.types.ExternalFunction(symbol, numba.types.float64(numba.types.float64, numba.types.float64))
-
-
-_gammainc = _cython_special("gammainc")
-_gammaincc = _cython_special("gammaincc")
-_poch = _cython_special("poch")
-
-_jit = numba.njit(cache=True, error_model="numpy", fastmath=False)
-
-_LOG2 = math.log(2.0)
-_LOGSQRTPI = 0.5 * math.log(math.pi)
 _TRAP_RTOL = 1e-11        # two trapezoid levels agreeing to this leave ~1e-16 (geometric convergence)
 _TAIL_EPS = 1e-18         # terms below this fraction of the running maximum are dropped
 _MAX_LEVELS = 9
@@ -73,35 +83,13 @@ _MAX_STEPS = 200000
 
 
 @_jit
-def gammainc(a, x):
-    """Regularised lower incomplete gamma P(a, x) (scipy's, callable from numba)."""
-    return _gammainc(a, x)
+def _gammainc(a, x):
+    return _gammainc_c(a, x, 0)
 
 
 @_jit
-def gammaincc(a, x):
-    """Regularised upper incomplete gamma Q(a, x) (scipy's, callable from numba)."""
-    return _gammaincc(a, x)
-
-
-@_jit
-def log_gamma_ratio_half(k):
-    """log(Γ(k+½)/Γ(k)).
-
-    scipy's ``poch(k, ½)`` loses digits for large k (7e-13 relative at k = 1000;
-    1e-14 at k = 30), so we use the Bernoulli-polynomial expansion
-    ``½ log k − 1/(8k) + 1/(192k³) − 1/(640k⁵) + 17/(14336k⁷) − 0.00168186/k⁹``,
-    whose first omitted term is below 1e-18 for k ≥ 30, after shifting k upwards.
-    """
-    # below 30, step up with Γ(k+½)/Γ(k) = Γ(k+1+½)/Γ(k+1) · k/(k+½): a few exact-ish ratios
-    shift = 0.0
-    while k < 30.0:
-        shift += math.log(k / (k + 0.5))
-        k += 1.0
-    r = 1.0 / k
-    r2 = r * r
-    series = r * (-0.125 + r2 * (1.0 / 192.0 + r2 * (-1.0 / 640.0 + r2 * (17.0 / 14336.0 - r2 * 0.0016818576388888889))))
-    return 0.5 * math.log(k) + series + shift
+def _gammaincc(a, x):
+    return _gammaincc_c(a, x, 0)
 
 
 # ---------------------------------------------------------------------------
@@ -196,12 +184,11 @@ def _erlang_within(t, n, w):
 
 
 # ---------------------------------------------------------------------------
-# real k: trapezoid rule on the Beta–Gamma mixture in ξ = logit W
+# real k, moderate t: the W-quadrature in linear space (fast path; see _mixture)
 # ---------------------------------------------------------------------------
 @_jit
 def _mix_term(xi, t, k, logc, upper):
     """Integrand of E_W[Q or P(2k, t/W)] in ξ = logit W (Jacobian included)."""
-    # log W and log(1 − W) without cancellation for |ξ| large
     if xi > 0:
         e = math.exp(-xi)
         logw = -math.log1p(e)
@@ -224,20 +211,31 @@ def _mix_term(xi, t, k, logc, upper):
 
 @_jit
 def _walk(x0, h, t, k, logc, upper):
-    """Trapezoid sum Σ_i h f(x0 + i h) over all i, walking out from x0 until negligible."""
+    """Trapezoid sum Σ_i h f(x0 + i h) over all i, walking out from x0 until negligible.
+
+    At W → 1 (ξ > 40 + log(1+t)) the terms are c e^{−kξ} to 1e-17, slow for small k:
+    their rest is added as a geometric series.  Returns NaN if the walk runs out of steps.
+    """
     f0 = _mix_term(x0, t, k, logc, upper)
     total = f0
     fmax = f0
+    geo_from = 40.0 + math.log1p(t)
     for direction in (1.0, -1.0):
         prev = f0
         i = 1
-        while i < _MAX_STEPS:
-            f = _mix_term(x0 + direction * i * h, t, k, logc, upper)
+        while True:
+            if i >= _MAX_STEPS:
+                return np.nan
+            xi = x0 + direction * i * h
+            f = _mix_term(xi, t, k, logc, upper)
             total += f
             if f > fmax:
                 fmax = f
             # stop once past the peak and the terms no longer matter
             if f <= prev and f <= _TAIL_EPS * fmax:
+                break
+            if direction > 0 and xi > geo_from:
+                total += f / math.expm1(k * h)
                 break
             if fmax == 0.0 and abs(i * h) > 800.0:
                 break
@@ -248,35 +246,34 @@ def _walk(x0, h, t, k, logc, upper):
 
 @_jit
 def _mixture_prob(t, k, upper):
-    """P(|Z| > t) (upper=True) or P(|Z| ≤ t) for real k by the logit-W trapezoid rule."""
-    # log(2/B(½, k)) with B(½,k) = √π Γ(k)/Γ(k+½)
+    """P(|Z| > t) (upper=True) or P(|Z| ≤ t) by the W-quadrature in linear space.
+
+    NaN when it did not converge or when the integrand may have underflowed (a
+    result below 1e-250): the caller then uses the log-space quadrature.
+    """
     logc = _LOG2 + log_gamma_ratio_half(k) - _LOGSQRTPI
-    # Start near the mode: the weight W(1−W)(1−W²)^{k−1} peaks near 1/(1+√(2k)),
-    # and the incomplete gamma factor switches at W ≈ t/(2k).
     wmode = 1.0 / (1.0 + math.sqrt(2.0 * k))
     wsw = t / (2.0 * k)
     if upper:
         w0 = max(wmode, min(wsw, 0.999))
     else:
         w0 = min(wmode, wsw)
-    # tiny δ puts the mass at W ≈ t/(2k); keep that start (down to the subnormals)
     w0 = min(max(w0, 1e-306), 1.0 - 1e-12)
     x0 = math.log(w0) - math.log1p(-w0)
     h = min(0.5, 1.0 / math.sqrt(2.0 * k))
     prev = _walk(x0, h, t, k, logc, upper)
     for _ in range(_MAX_LEVELS):
-        # halving: the new level reuses the old nodes and adds the midpoints
         mid = _walk(x0 + 0.5 * h, h, t, k, logc, upper)
         cur = 0.5 * (prev + mid)
         h *= 0.5
         if abs(cur - prev) <= _TRAP_RTOL * abs(cur):
-            return cur
+            return cur if cur > P_LOG else np.nan
         prev = cur
-    return prev
+    return np.nan
 
 
 # ---------------------------------------------------------------------------
-# public scalar kernels in t = δ/θ
+# public scalar kernels in t = δ/θ (also given as log t, for t below the smallest double)
 # ---------------------------------------------------------------------------
 @_jit
 def is_integer_shape(k):
@@ -284,20 +281,61 @@ def is_integer_shape(k):
 
 
 @_jit
-def beyond_scaled(t, k):
-    """P(|Z| > t), Z = X − Y, X, Y iid Gamma(k, 1)."""
-    if math.isnan(t):
-        return np.nan
-    if t <= 0.0:
-        return 1.0
-    if math.isinf(t):
-        return 0.0
-    if is_integer_shape(k):
+def _log_tail_bound(t, k):
+    """log of 2 Q(k, t) ≥ P(|Z| > t) (X − Y > t needs X > t)."""
+    return _LOG2 + _mixture._log_inc_gamma(k, math.log(t), True)
+
+
+@_jit
+def _real_prob(t, logt, k, upper):
+    """One probability for real k (any k > 0, t > 0 or log t); NaN if no method converged."""
+    if t >= T_TINY:
+        if k > K_LARGE:
+            p, ok = _mixture.smix(t, k, upper)
+            if ok and p > 1e-290:       # its incomplete betas are accurate down to here
+                return min(p, 1.0)
+        elif k >= 1e-2:
+            p = _mixture_prob(t, k, upper)
+            if not math.isnan(p):
+                return p
+        if upper and _log_tail_bound(t, k) < -746.0:
+            return 0.0
+    lp, ok = _mixture.wmix_log(logt, k, upper)
+    return min(math.exp(lp), 1.0) if ok else np.nan
+
+
+@_jit
+def within_beyond_logt(t, logt, k):
+    """(P(|Z| ≤ t), P(|Z| > t)) for t = e^{logt} > 0 (t itself may have underflowed to 0)."""
+    if t >= T_TINY and is_integer_shape(k):
         n = int(k)
         w = np.empty(n)
         _erlang_weights(n, w)
-        return _erlang_beyond(t, n, w)
-    return _mixture_prob(t, k, True)
+        if t < 0.5 * math.sqrt(2.0 * n):
+            # below about half the median of |Z|: the body is the small side, try it first
+            p = _erlang_within(t, n, w)
+            if p <= 0.5:
+                return p, 1.0 - p
+        b = _erlang_beyond(t, n, w)
+        return (1.0 - b if b < 0.5 else _erlang_within(t, n, w)), b
+    if t < T_TINY and k >= 1.0:
+        # P(|Z| ≤ t) = 2 f(0) t (1 + O(t)) exactly in double precision here
+        if t >= 2.3e-308:
+            p = 2.0 * math.exp(log_pdf_at_zero(k)) * t
+        else:
+            p = math.exp(_LOG2 + log_pdf_at_zero(k) + logt)
+        return p, 1.0 - p
+    if t < T_TINY and k >= 0.5:
+        # the body is the small side for certain (P(|Z| ≤ t) ≲ t^{2k} log(1/t))
+        p = _real_prob(t, logt, k, False)
+        return p, 1.0 - p
+    b = _real_prob(t, logt, k, True)
+    if math.isnan(b):
+        return np.nan, np.nan
+    if b < 0.5:
+        return 1.0 - b, b
+    p = _real_prob(t, logt, k, False)
+    return p, (b if not math.isnan(p) else np.nan)
 
 
 @_jit
@@ -309,19 +347,27 @@ def within_beyond_scaled(t, k):
         return 0.0, 1.0
     if math.isinf(t):
         return 1.0, 0.0
-    if is_integer_shape(k):
-        n = int(k)
-        w = np.empty(n)
-        _erlang_weights(n, w)
-        if t < 0.5 * math.sqrt(2.0 * n):
-            # below about half the median of |Z|: the body is the small side, try it first
-            p = _erlang_within(t, n, w)
-            if p <= 0.5:
-                return p, 1.0 - p
-        b = _erlang_beyond(t, n, w)
-        return (1.0 - b if b < 0.5 else _erlang_within(t, n, w)), b
-    b = _mixture_prob(t, k, True)
-    return (1.0 - b if b < 0.5 else _mixture_prob(t, k, False)), b
+    return within_beyond_logt(t, math.log(t), k)
+
+
+@_jit
+def beyond_scaled(t, k):
+    """P(|Z| > t), Z = X − Y, X, Y iid Gamma(k, 1)."""
+    if math.isnan(t):
+        return np.nan
+    if t <= 0.0:
+        return 1.0
+    if math.isinf(t):
+        return 0.0
+    if t >= T_TINY:
+        if is_integer_shape(k):
+            n = int(k)
+            w = np.empty(n)
+            _erlang_weights(n, w)
+            return _erlang_beyond(t, n, w)
+        # the tail integral alone is accurate on its own, also where it exceeds ½
+        return _real_prob(t, math.log(t), k, True)
+    return within_beyond_logt(t, math.log(t), k)[1]
 
 
 @_jit
@@ -331,81 +377,12 @@ def within_scaled(t, k):
 
 
 # ---------------------------------------------------------------------------
-# Laplace-type integrals D(t), M(t) for φ and the density
+# φ and the density from the Laplace integrals (see _laplace)
 # ---------------------------------------------------------------------------
 @_jit
-def _laplace_log_term(xi, t, k):
-    """log of x^k (2+x)^{k−1} e^{−tx} at x = e^ξ (the D integrand times the Jacobian x)."""
-    x = math.exp(xi)
-    return k * xi + (k - 1.0) * math.log(2.0 + x) - t * x
-
-
-@_jit
-def _laplace_walk(x0, h, t, k, lref):
-    """Trapezoid sums of the D and M integrands on the grid x0 + i h (scaled by e^{−lref})."""
-    d0 = math.exp(_laplace_log_term(x0, t, k) - lref)
-    m0 = d0 * math.exp(x0) / (1.0 + math.exp(x0))
-    sd = d0
-    sm = m0
-    dmax = d0
-    mmax = m0
-    for direction in (1.0, -1.0):
-        pd = d0
-        pm = m0
-        i = 1
-        while i < _MAX_STEPS:
-            xi = x0 + direction * i * h
-            d = math.exp(_laplace_log_term(xi, t, k) - lref)
-            ex = math.exp(xi)
-            m = d * ex / (1.0 + ex) if ex < 1e300 else d
-            sd += d
-            sm += m
-            if d > dmax:
-                dmax = d
-            if m > mmax:
-                mmax = m
-            if d <= pd and m <= pm and d <= _TAIL_EPS * dmax and m <= _TAIL_EPS * mmax:
-                break
-            pd = d
-            pm = m
-            i += 1
-    return sd * h, sm * h
-
-
-@_jit
-def _laplace_point(t, k):
-    """Mode x* of x^k (2+x)^{k−1} e^{−tx} in ξ = log x, and the curvature there."""
-    b = 2.0 * t - 2.0 * k + 1.0
-    s = math.hypot(b, math.sqrt(8.0 * t * k))   # hypot: no overflow of b² for huge t
-    # the root of t x² + b x − 2k = 0, in the form that does not cancel
-    if b >= 0:
-        x = 4.0 * k / (b + s)
-    else:
-        x = (s - b) / (2.0 * t)
-    curv = abs(2.0 * (k - 1.0) * x / ((2.0 + x) ** 2) - t * x)
-    return x, curv
-
-
-@_jit
-def laplace_integrals(t, k):
-    """Return (log D(t), M(t)/D(t)) for t > 0."""
-    xs, curv = _laplace_point(t, k)
-    x0 = math.log(xs)
-    width = 1.0 / math.sqrt(max(curv, 1e-300))
-    h = min(1.0, 0.5 * width)
-    lref = _laplace_log_term(x0, t, k)
-    pd, pm = _laplace_walk(x0, h, t, k, lref)
-    for _ in range(_MAX_LEVELS):
-        md, mm = _laplace_walk(x0 + 0.5 * h, h, t, k, lref)
-        cd = 0.5 * (pd + md)
-        cm = 0.5 * (pm + mm)
-        h *= 0.5
-        done = abs(cd - pd) <= _TRAP_RTOL * cd and abs(cm - pm) <= _TRAP_RTOL * cm
-        pd = cd
-        pm = cm
-        if done:
-            break
-    return lref + math.log(pd), pm / pd
+def expected_target_logt(logt, k):
+    """φ(t) = ½ M(t)/D(t) for t = e^{logt} > 0."""
+    return 0.5 * _laplace.laplace_sums(logt, k)[2]
 
 
 @_jit
@@ -417,12 +394,54 @@ def expected_target_scaled(t, k):
         return 0.5
     if math.isinf(t):
         return 0.0
-    return 0.5 * laplace_integrals(t, k)[1]
+    return expected_target_logt(math.log(t), k)
+
+
+@_jit
+def log_pdf_at_zero(k):
+    """log f(0) = log Γ(k−½)/(2√π Γ(k)), k > ½."""
+    return -(_LOG2 + _LOGSQRTPI) - log_gamma_ratio_half(k - 0.5)
+
+
+@_jit
+def log_pdf_logz(logz, k):
+    """log of the density of Z at |z| = e^{logz} (θ = 1); NaN if the quadrature did not converge.
+
+    k ≥ 1: f(z) = f(0) e^{−z} E(z)/Γ(2k−1), E(z) = ∫ u^{k−1}(u+2z)^{k−1} e^{−u} du, with
+    every O(k log k) part cancelled analytically (see the notes in the code); k < 1:
+    the direct e^{−z} z^{2k−1} D(z) Γ(k+½)/(√π Γ(k) Γ(2k)), whose parts are small there.
+    """
+    a = math.exp(logz)
+    xi0, lsd, _ = _laplace.laplace_sums(logz, k)
+    if math.isnan(lsd):
+        return np.nan
+    if k >= 1.0:
+        # With u₀ = z x₀ (the walk's centre in u = z x), w = u₀ + z, r = z/w and m = 2k − 1:
+        # log[e^{−z}E/Γ(m)] = m log w − w − lgamma(m) + k log(1 − r) + (k−1) log(1 + r) + log hΣ
+        #   = m log1pmx(w/m − 1) + ½ log(m/2π) − stirlerr(m) + k log(1 − r²) − log(1 + r) + log hΣ,
+        # so the ±z/2-sized k log(1 ∓ r) never meet.
+        lu0 = logz + xi0
+        w = math.exp(lu0) + a
+        m = 2.0 * k - 1.0
+        r = a / w
+        l2 = math.log1p(r)
+        s12 = math.log1p(-r * r) if r < 0.3 else (lu0 - math.log(w)) + l2
+        core = m * log1pmx((w - m) / m) + 0.5 * (math.log(m) - _mixture.LOG2PI) - stirlerr(m)
+        return log_pdf_at_zero(k) + core + k * s12 - l2 + lsd
+    log2px0 = xi0 + math.log1p(2.0 * math.exp(-xi0)) if xi0 > 0.0 else math.log(2.0 + math.exp(xi0))
+    l0 = k * xi0 + (k - 1.0) * log2px0 - math.exp(logz + xi0)
+    logc = log_gamma_ratio_half(k) - _LOGSQRTPI - math.lgamma(2.0 * k)
+    return -a + (2.0 * k - 1.0) * logz + l0 + lsd + logc
+
+
+@_jit
+def pdf_logz(logz, k):
+    return math.exp(log_pdf_logz(logz, k))
 
 
 @_jit
 def pdf_scaled(z, k):
-    """Density of Z at z (θ = 1): e^{−|z|}|z|^{2k−1} D(|z|) Γ(k+½)/(√π Γ(k) Γ(2k))."""
+    """Density of Z at z (θ = 1); f(0) = Γ(k−½)/(2√π Γ(k)) for k > ½, +inf for k ≤ ½."""
     if math.isnan(z):
         return np.nan
     a = abs(z)
@@ -430,17 +449,11 @@ def pdf_scaled(z, k):
         return 0.0
     if a == 0.0:
         if k > 0.5:
-            # f(0) = Γ(k−½)/(2√π Γ(k))
-            return 1.0 / (2.0 * math.sqrt(math.pi) * math.exp(log_gamma_ratio_half(k - 0.5)))
+            return math.exp(log_pdf_at_zero(k))
         return np.inf
-    logd, _ = laplace_integrals(a, k)
-    logc = log_gamma_ratio_half(k) - _LOGSQRTPI - math.lgamma(2.0 * k)
-    return math.exp(-a + (2.0 * k - 1.0) * math.log(a) + logd + logc)
+    return pdf_logz(math.log(a), k)
 
 
-# ---------------------------------------------------------------------------
-# array kernels: numpy ufuncs over the scalar kernels (broadcasting included)
-# ---------------------------------------------------------------------------
 @_jit
 def cdf_scaled(z, k):
     """F(z) = ½ P(|Z| > |z|) for z < 0 and 1 − ½ P(|Z| > z) for z ≥ 0."""
@@ -451,7 +464,11 @@ def cdf_scaled(z, k):
     return 1.0 - 0.5 * beyond_scaled(z, k)
 
 
+# ---------------------------------------------------------------------------
+# array kernels: numpy ufuncs over the scalar kernels (broadcasting included)
+# ---------------------------------------------------------------------------
 _ufunc = numba.vectorize(["float64(float64, float64)"], cache=True)
+_ufunc3 = numba.vectorize(["float64(float64, float64, float64)"], cache=True)
 
 
 @_ufunc
@@ -464,14 +481,35 @@ def within_array(t, k):
     return within_scaled(t, k)
 
 
+@_ufunc3
+def within_logt_array(t, logt, k):
+    """P(|Z| ≤ t) given t (possibly subnormal or 0 after underflow) and log t."""
+    return within_beyond_logt(t, logt, k)[0]
+
+
+@_ufunc3
+def beyond_logt_array(t, logt, k):
+    return within_beyond_logt(t, logt, k)[1]
+
+
 @_ufunc
 def expected_target_array(t, k):
     return expected_target_scaled(t, k)
 
 
 @_ufunc
+def expected_target_logt_array(logt, k):
+    return expected_target_logt(logt, k)
+
+
+@_ufunc
 def pdf_array(z, k):
     return pdf_scaled(z, k)
+
+
+@_ufunc
+def log_pdf_logz_array(logz, k):
+    return log_pdf_logz(logz, k)
 
 
 @_ufunc

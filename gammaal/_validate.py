@@ -11,7 +11,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_float_array", "check_positive_finite", "broadcast", "restore"]
+__all__ = ["as_float_array", "check_positive_finite", "check_range", "check_converged", "broadcast", "restore"]
 
 
 def as_float_array(value, name):
@@ -36,6 +36,26 @@ def check_positive_finite(arr, name):
     if np.any(bad):
         first = arr[bad].flat[0]
         raise ValueError(f"{name} must be finite and > 0 (allowed range 0 < {name} < inf), got {name}={float(first)!r}")
+
+
+def check_range(arr, name, lo, hi, why):
+    """Raise ``ValueError`` unless every element of ``arr`` lies in [lo, hi] (the validated domain)."""
+    bad = (arr < lo) | (arr > hi)
+    if np.any(bad):
+        first = arr[bad].flat[0]
+        raise ValueError(f"{name} must lie in [{lo:g}, {hi:g}] ({why}), got {name}={float(first)!r}")
+
+
+def check_converged(out, inputs, names, func):
+    """Raise ``ArithmeticError`` naming the first point where a kernel returned NaN for
+    non-NaN inputs (a quadrature that did not converge): never a silent wrong number."""
+    bad = np.isnan(out)
+    for a in inputs:
+        bad &= ~np.isnan(a)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        where = ", ".join(f"{n}={float(a[i])!r}" for n, a in zip(names, inputs))
+        raise ArithmeticError(f"{func}: the quadrature did not converge at {where}; please report this point")
 
 
 def broadcast(*arrays):

@@ -11,7 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 from . import _kernels, _tables
-from ._validate import as_float_array, broadcast, check_positive_finite, is_scalar, restore
+from ._validate import (as_float_array, broadcast, check_converged, check_positive_finite, check_range,
+                        is_scalar, restore)
+
+#: validated shape range of expected_target (tested against mpmath at both ends; the
+#: Laplace sums are free of k-sized cancellation, so φ extends beyond the probabilities;
+#: beyond ~1e20 the rounding of the Laplace point's residual, ε·k, reaches ε√k·d in the exponent)
+TARGET_K_MIN = 1e-8
+TARGET_K_MAX = 1e20
 
 __all__ = [
     "ll_objective",
@@ -141,7 +148,8 @@ def expected_target(delta, k, theta):
     Parameters
     ----------
     delta : array_like, δ ≥ 0 (δ = 0 gives exactly ½; δ = inf gives 0; NaN gives NaN)
-    k, theta : array_like, finite and > 0
+    k : array_like, in the validated domain [TARGET_K_MIN, TARGET_K_MAX] = [1e-8, 1e20]
+    theta : array_like, finite and > 0 (δ/θ below 1e-300 is handled through log δ − log θ)
 
     Returns
     -------
@@ -170,17 +178,23 @@ def expected_target(delta, k, theta):
     th = as_float_array(theta, "theta")
     check_positive_finite(kk, "k")
     check_positive_finite(th, "theta")
+    check_range(kk, "k", TARGET_K_MIN, TARGET_K_MAX, "the range validated against mpmath")
     if np.any(d < 0):
         raise ValueError(f"delta must be >= 0 for expected_target (allowed range 0 <= delta <= inf), got {d[d < 0].flat[0]!r}")
     scalar = is_scalar(delta, k, theta)
     (d, kk, th), shape = broadcast(d, kk, th)
-    t = d / th
+    with np.errstate(over="ignore", under="ignore"):
+        t = d / th
     k0 = _tables.shared_shape(kk, t.size, _tables.MIN_POINTS_TARGET)
     table = _tables.get_table(k0, "target") if k0 is not None else None
     if table is not None:
         out = _tables.target_table_array(t, k0, *table)
     else:
         out = _kernels.expected_target_array(t, kk)
+    tiny = (d > 0) & (t < _kernels.T_TINY)          # δ/θ below the normal range: work in log t
+    if np.any(tiny):
+        out[tiny] = _kernels.expected_target_logt_array(np.log(d[tiny]) - np.log(th[tiny]), kk[tiny])
+    check_converged(out, (d, kk, th), ("delta", "k", "theta"), "expected_target")
     return restore(out, shape, scalar)
 
 
