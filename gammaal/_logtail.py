@@ -36,7 +36,8 @@ import math
 import numba
 import numpy as np
 
-from ._kernels import gammainc, gammaincc, log_gamma_ratio_half
+from ._kernels import log_gamma_ratio_half
+from ._special import gammainc, gammaincc
 
 _jit = numba.njit(cache=True, error_model="numpy")
 

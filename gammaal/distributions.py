@@ -24,7 +24,7 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from . import _logtail, _quantile
-from .difference import diff_cdf, diff_pdf, prob_beyond, prob_within
+from .difference import K_MAX, K_MIN, diff_cdf, diff_pdf, prob_beyond, prob_within
 
 __all__ = ["gammadiff", "absgammadiff", "gammadiff_gen", "absgammadiff_gen"]
 
@@ -83,7 +83,8 @@ class gammadiff_gen(stats.rv_continuous):
     """
 
     def _argcheck(self, k):
-        return np.isfinite(k) & (k > 0)
+        # scipy's convention: a shape outside the validated domain gives nan, like any bad shape
+        return np.isfinite(k) & (k >= K_MIN) & (k <= K_MAX)
 
     def _pdf(self, x, k):
         return diff_pdf(x, k, 1.0)
@@ -178,7 +179,8 @@ class absgammadiff_gen(stats.rv_continuous):
     r"""Law of |X − Y|, X, Y iid Gamma(k, scale): ``cdf(δ) = P(|X − Y| ≤ δ)``; ``k > 0``."""
 
     def _argcheck(self, k):
-        return np.isfinite(k) & (k > 0)
+        # scipy's convention: a shape outside the validated domain gives nan, like any bad shape
+        return np.isfinite(k) & (k >= K_MIN) & (k <= K_MAX)
 
     def _pdf(self, x, k):
         return 2.0 * diff_pdf(x, k, 1.0)
