@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from .difference import prob_beyond, prob_within
+from .difference import K_MAX, K_MIN, prob_beyond, prob_within
 from .fitting import empirical_pair_fraction, fit_gamma
 from .gradient import expected_target
 from .lossfile import read_losses
@@ -72,11 +72,18 @@ def _fit(args):
     deltas = np.asarray(args.delta if args.delta else TABLE1_DELTAS, dtype=float)
     print()
     print("Table 1 row for the fitted law: P(|X - Y| <= delta)")
-    exact = prob_within(deltas, fit.k, fit.theta)
     empirical = empirical_pair_fraction(losses, deltas)
+    if not K_MIN <= fit.k <= K_MAX:
+        # The fit itself is right (near-constant losses have a huge k); the law's numbers are not
+        # available there, so show the empirical pair fractions and say why the exact column is empty.
+        print(f"(exact column not computed: the fitted k = {fit.k:.6g} lies outside the validated domain "
+              f"[{K_MIN:g}, {K_MAX:g}] of prob_within)")
+        exact = np.full(deltas.shape, np.nan)
+    else:
+        exact = prob_within(deltas, fit.k, fit.theta)
     print(f"{'delta':>10}  {'exact':>12}  {'empirical pairs':>16}")
     for d, p, e in zip(deltas, exact, empirical):
-        print(f"{d:>10.4g}  {p:>12.6f}  {e:>16.6f}")
+        print(f"{d:>10.4g}  {p:>12.6f}  {e:>16.6f}" if np.isfinite(p) else f"{d:>10.4g}  {'-':>12}  {e:>16.6f}")
     return 0
 
 

@@ -104,3 +104,15 @@ def test_help_states_the_margin_rule_and_returns_0(command, capsys):
     assert "negative or NaN margin is refused" in " ".join(capsys.readouterr().out.split())
     assert cli.main(["--help"]) == 0
     assert "Exit status: 0 on success, 2 on bad input" in capsys.readouterr().out
+
+
+def test_fit_with_a_shape_outside_the_law_domain_prints_the_fit_and_the_pairs(tmp_path, capsys):
+    # Near-constant losses have a real MLE with k ~ 1e19; prob_within is validated only to k = 1e10,
+    # so the exact column is left empty with the reason instead of failing after printing the fit.
+    path = tmp_path / "clustered.csv"
+    np.savetxt(path, 1 + 1e-9 * np.random.default_rng(0).random(500))
+    assert cli.main(["fit", str(path), "--no-ks", "--delta", "1e-10"]) == 0
+    out = capsys.readouterr().out
+    assert "outside the validated domain" in out
+    fraction = float(out.strip().splitlines()[-1].split()[-1])
+    assert 0 < fraction < 1
