@@ -52,6 +52,7 @@ def test_tables_module_writes_results(tmp_path):
         assert (tmp_path / name).is_file(), name
 
 
+@pytest.mark.slow  # 12 s: times every method; its reference implementations are checked fast below
 def test_speed_quick_writes_json_markdown_and_plot(tmp_path):
     proc = _run(["benchmarks.speed"], tmp_path)
     assert "err gammaal" in proc.stdout

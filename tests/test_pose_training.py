@@ -36,6 +36,7 @@ def blob_batch(n, generator):
     return images, torch.exp(-d2h / (2 * 1.0**2)), noise
 
 
+@pytest.mark.slow  # 14 s; learning of a loss head on a user model stays in the fast test_al_loss_prediction
 def test_tiny_model_learns_and_llpp_head_ranks_losses():
     previous = torch.get_num_threads()
     # 2 shared cores: one intra-op thread avoids contention with other jobs.
