@@ -37,7 +37,7 @@ import numba
 import numpy as np
 
 from ._kernels import log_gamma_ratio_half
-from ._special import gammainc, gammaincc
+from ._special import gammainc, gammaincc, log_gamma_kernel, log_gammainc_lower, log_gammainc_upper
 
 _jit = numba.njit(cache=True, error_model="numpy")
 
@@ -45,7 +45,6 @@ _jit = numba.njit(cache=True, error_model="numpy")
 ERLANG_MAX = 64
 
 _LOG2 = math.log(2.0)
-_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOGSQRTPI = 0.5 * math.log(math.pi)
 _UNDERFLOW = 1e-280       # below this scipy's incomplete gammas lose relative digits; use log forms
 _DROP = 46.0              # terms below e^{-46} ≈ 1e-20 of the peak are dropped
@@ -60,87 +59,21 @@ DENSITY = 2  # g_{2k}(x)/W
 
 
 @_jit
-def _stirling(a):
-    """log Γ(a) − (a − ½) log a + a − ½ log 2π for a ≥ 20 (first omitted term < 1e-17)."""
-    r = 1.0 / a
-    r2 = r * r
-    return r * (1.0 / 12.0 + r2 * (-1.0 / 360.0 + r2 * (1.0 / 1260.0 + r2 * (-1.0 / 1680.0 + r2 * (1.0 / 1188.0 - r2 * 691.0 / 360360.0)))))
-
-
-@_jit
-def _d_minus_log1p(d):
-    """d − log(1 + d) without cancellation for small |d|."""
-    if abs(d) < 0.25:
-        s = 0.0
-        p = d * d
-        n = 2.0
-        while True:
-            term = p / n
-            s += term
-            if abs(term) < 1e-18 * abs(s):
-                break
-            p *= -d
-            n += 1.0
-        return s
-    return d - math.log1p(d)
-
-
-@_jit
-def log_prefactor(a, x):
-    """−x + a log x − log Γ(a), accurate in absolute terms for any a, x > 0."""
-    if a < 20.0:
-        return -x + a * math.log(x) - math.lgamma(a)
-    d = (x - a) / a
-    if d < -0.75:
-        core = -(x - a) + a * (math.log(x) - math.log(a))
-    else:
-        core = -a * _d_minus_log1p(d)
-    return core + 0.5 * math.log(a) - _HALF_LOG_2PI - _stirling(a)
-
-
-@_jit
 def log_gammaincc(a, x):
-    """log Q(a, x), finite where Q underflows (then x > a: Legendre's continued fraction)."""
+    """log Q(a, x), finite where Q underflows (then x > a: :func:`gammaal._special.log_gammainc_upper`)."""
     q = gammaincc(a, x)
     if q > _UNDERFLOW:
         return math.log(q)
-    # modified Lentz for Γ(a, x) e^{x} x^{−a} = 1/(x+1−a− 1(1−a)/(x+3−a− ...))
-    tiny = 1e-300
-    b = x + 1.0 - a
-    c = 1.0 / tiny
-    d = 1.0 / b
-    h = d
-    for i in range(1, 100000):
-        an = -i * (i - a)
-        b += 2.0
-        d = an * d + b
-        if abs(d) < tiny:
-            d = tiny
-        c = b + an / c
-        if abs(c) < tiny:
-            c = tiny
-        d = 1.0 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-16:
-            break
-    return log_prefactor(a, x) + math.log(h)
+    return log_gammainc_upper(a, math.log(x))
 
 
 @_jit
 def log_gammainc(a, x):
-    """log P(a, x), finite where P underflows (then x < a: the power series)."""
+    """log P(a, x), finite where P underflows (then x < a: :func:`gammaal._special.log_gammainc_lower`)."""
     p = gammainc(a, x)
     if p > _UNDERFLOW:
         return math.log(p)
-    s = 1.0
-    term = 1.0
-    n = 1.0
-    while term > 1e-17 * s:
-        term *= x / (a + n)
-        s += term
-        n += 1.0
-    return log_prefactor(a, x) - math.log(a) + math.log(s)
+    return log_gammainc_lower(a, math.log(x))
 
 
 @_jit
@@ -165,7 +98,7 @@ def _log_term(xi, t, k, logc, kind):
         return lw + log_gammaincc(2.0 * k, x)
     if kind == LOWER:
         return lw + log_gammainc(2.0 * k, x)
-    return lw + log_prefactor(2.0 * k, x) - math.log(x) - logw
+    return lw + log_gamma_kernel(2.0 * k, math.log(x)) - math.log(x) - logw
 
 
 @_jit
