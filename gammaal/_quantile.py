@@ -106,12 +106,26 @@ def _lower_start(logp, k):
     return max(t_lin, sigma * x)
 
 
+_NO_BOUND = 1e300         # an open end of the log-t bracket (|log t| < 1e3 for every double t)
+
+
+@_jit
+def _bracketed(lo, hi, upper):
+    """Both ends of the bracket are set (the upper side starts at lo = 0, which is a real end)."""
+    if upper:
+        return math.isfinite(hi)
+    return lo > -_NO_BOUND and hi < _NO_BOUND
+
+
 @_jit
 def _solve(logtarget, k, upper, start):
     """Safeguarded Newton for log S(t) = logtarget (upper) or log F(t) = logtarget (lower, in log t)."""
     x = start if upper else math.log(start)
-    lo = 0.0 if upper else -np.inf
-    hi = np.inf
+    # The lower side works in log t, where an open end is ±_NO_BOUND rather than ±inf: LLVM may evaluate
+    # hi − lo or lo + hi before the branch that guards them, and inf − inf would raise numpy's "invalid"
+    # flag in the ufuncs (the result was right, the warning was not).
+    lo = 0.0 if upper else -_NO_BOUND
+    hi = np.inf if upper else _NO_BOUND
     x_f = 0.0
     have_f = False   # (NaN sentinels would raise the invalid flag in the ordered comparisons)
     logf = 0.0
@@ -151,8 +165,9 @@ def _solve(logtarget, k, upper, start):
         else:
             step = min(max(step, -10.0), 10.0)
         x_new = x + step
+        bracketed = _bracketed(lo, hi, upper)
         if not math.isfinite(x_new) or not (lo < x_new < hi):
-            if math.isfinite(lo) and math.isfinite(hi):
+            if bracketed:
                 x_new = 0.5 * (lo + hi) if upper or hi - lo > 1e-300 else lo
             elif upper:
                 x_new = 4.0 * x if g > 0.0 else 0.25 * x
@@ -161,7 +176,8 @@ def _solve(logtarget, k, upper, start):
         scale = abs(x_new) if upper else 1.0
         if abs(x_new - x) <= _REL_STEP * scale:
             return x_new if upper else math.exp(x_new)
-        if math.isfinite(lo) and math.isfinite(hi) and hi - lo <= 2.0 * _REL_STEP * (abs(hi) if upper else 1.0):
+        bracketed = _bracketed(lo, hi, upper)
+        if bracketed and hi - lo <= 2.0 * _REL_STEP * (abs(hi) if upper else 1.0):
             return x_new if upper else math.exp(x_new)
         x = x_new
     return x if upper else math.exp(x)
