@@ -59,8 +59,7 @@ import numpy as np
 from . import _laplace, _mixture
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
-from ._special import gammainc, gammaincc, jit as _jit, log1pmx, stirlerr  # noqa: F401  (re-exported for numba users)
-from ._special import _gammainc_c, _gammaincc_c
+from ._special import gammainc, gammaincc, jit as _jit, log1pmx, stirlerr  # noqa: F401  (log1pmx, stirlerr re-exported)
 from ._mixture import log_gamma_ratio_half  # noqa: F401
 
 #: integer shapes up to this use the exact finite Erlang mixture (O(k) per point; its
@@ -72,24 +71,11 @@ K_LARGE = 1000.0
 P_LOG = 1e-250
 #: below this t (or when δ/θ underflows: the public layer passes log t) the log-space W-quadrature.
 T_TINY = 1e-300
-#: the public layer refuses k outside [K_MIN, K_MAX] for P and the density (validated there).
-K_MIN = 1e-300
-K_MAX = 1e15
 
 _TRAP_RTOL = 1e-11        # two trapezoid levels agreeing to this leave ~1e-16 (geometric convergence)
 _TAIL_EPS = 1e-18         # terms below this fraction of the running maximum are dropped
 _MAX_LEVELS = 9
 _MAX_STEPS = 200000
-
-
-@_jit
-def _gammainc(a, x):
-    return _gammainc_c(a, x, 0)
-
-
-@_jit
-def _gammaincc(a, x):
-    return _gammaincc_c(a, x, 0)
 
 
 # ---------------------------------------------------------------------------
@@ -201,9 +187,9 @@ def _mix_term(xi, t, k, logc, upper):
     lw = logc + (k - 1.0) * (log1mw + math.log1p(w)) + logw + log1mw
     x = t / w
     if upper:
-        g = _gammaincc(2.0 * k, x)
+        g = gammaincc(2.0 * k, x)
     else:
-        g = _gammainc(2.0 * k, x)
+        g = gammainc(2.0 * k, x)
     if g == 0.0:
         return 0.0
     return math.exp(lw) * g

@@ -216,7 +216,8 @@ def test_a_strategy_returning_duplicates_is_caught():
     with pytest.raises(ValueError, match="not 2 distinct positions"):
         al.strategies.run_selection(Broken(), Scores(num_candidates=5), 2, np.random.default_rng(0))
     with pytest.raises(ValueError, match="needs unknown scores"):
-        register_strategy(type("Odd", (Strategy,), {"name": "odd", "label": "odd", "needs": frozenset({"vibes"})}))
+        register_strategy(type("Odd", (Strategy,), {"name": "odd", "label": "odd", "needs": frozenset({"vibes"}),
+                                                     "select": Broken.select}))
 
 
 BAD = [

@@ -15,14 +15,20 @@ def test_builtin_declarations():
 
 
 def test_declarations_are_checked_at_registration():
-    half = type("Half", (Strategy,), {"name": "half", "label": "half", "head": "gap"})
+    def pick_first(self, scores, budget, rng):
+        return np.arange(budget)
+
+    with pytest.raises(ValueError, match="does not define select"):
+        register_strategy(type("Lazy", (Strategy,), {"name": "lazy", "label": "lazy"}))
+    half = type("Half", (Strategy,), {"name": "half", "label": "half", "head": "gap", "select": pick_first})
     with pytest.raises(ValueError, match="set together"):
         register_strategy(half)
-    blind = type("Blind", (Strategy,), {"name": "blind", "label": "blind", "head": "gap", "objective": "ll"})
+    blind = type("Blind", (Strategy,), {"name": "blind", "label": "blind", "head": "gap", "objective": "ll",
+                                        "select": pick_first})
     with pytest.raises(ValueError, match="does not need predicted_loss"):
         register_strategy(blind)
     with pytest.raises(ValueError, match="already registered"):
-        register_strategy(type("Again", (Strategy,), {"name": "random", "label": "again"}))
+        register_strategy(type("Again", (Strategy,), {"name": "random", "label": "again", "select": pick_first}))
 
 
 def test_run_selection_needs_what_the_strategy_declared():

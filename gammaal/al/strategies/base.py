@@ -10,6 +10,9 @@ decorated class (imported in ``strategies/__init__.py``) — the engine is not e
 """
 from __future__ import annotations
 
+import abc
+import inspect
+
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -55,7 +58,7 @@ class Scores:
     mc_samples: np.ndarray | None = None
 
 
-class Strategy:
+class Strategy(abc.ABC):
     """Base class of a selection strategy; subclasses set the class attributes and override :meth:`select`.
 
     Attributes
@@ -76,9 +79,9 @@ class Strategy:
     head: ClassVar[str | None] = None
     objective: ClassVar[str | None] = None
 
+    @abc.abstractmethod
     def select(self, scores: Scores, budget: int, rng: np.random.Generator) -> np.ndarray:
         """Positions into the candidates, most wanted first: ``budget`` distinct ints in ``[0, N)``."""
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"<strategy {self.name!r}>"
@@ -86,6 +89,8 @@ class Strategy:
 
 def register_strategy(cls: type[Strategy]) -> type[Strategy]:
     """Class decorator: check the declaration and register one instance under ``cls.name``."""
+    if inspect.isabstract(cls):
+        raise ValueError(f"strategy {cls.name!r} does not define select(scores, budget, rng)")
     unknown = set(cls.needs) - SCORING_NEEDS
     if unknown:
         raise ValueError(f"strategy {cls.name!r} needs unknown scores {sorted(unknown)}; "
