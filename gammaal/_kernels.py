@@ -175,17 +175,8 @@ def _erlang_within(t, n, w):
 @_jit
 def _mix_term(xi, t, k, logc, upper):
     """Integrand of E_W[Q or P(2k, t/W)] in ξ = logit W (Jacobian included)."""
-    if xi > 0:
-        e = math.exp(-xi)
-        logw = -math.log1p(e)
-        log1mw = -xi - math.log1p(e)
-    else:
-        e = math.exp(xi)
-        logw = xi - math.log1p(e)
-        log1mw = -math.log1p(e)
-    w = math.exp(logw)
-    lw = logc + (k - 1.0) * (log1mw + math.log1p(w)) + logw + log1mw
-    x = t / w
+    logw, lw = _mixture.logit_w_weight(xi, k, logc)
+    x = t / math.exp(logw)
     if upper:
         g = gammaincc(2.0 * k, x)
     else:

@@ -37,6 +37,7 @@ import numba
 import numpy as np
 
 from ._kernels import log_gamma_ratio_half
+from ._mixture import logit_w_weight
 from ._special import gammainc, gammaincc, log_gamma_kernel, log_gammainc_lower, log_gammainc_upper
 
 _jit = numba.njit(cache=True, error_model="numpy")
@@ -79,16 +80,7 @@ def log_gammainc(a, x):
 @_jit
 def _log_term(xi, t, k, logc, kind):
     """log of the mixture integrand in ξ = logit W (Jacobian W(1 − W) included)."""
-    if xi > 0:
-        e = math.exp(-xi)
-        logw = -math.log1p(e)
-        log1mw = -xi - math.log1p(e)
-    else:
-        e = math.exp(xi)
-        logw = xi - math.log1p(e)
-        log1mw = -math.log1p(e)
-    w = math.exp(logw)
-    lw = logc + (k - 1.0) * (log1mw + math.log1p(w)) + logw + log1mw
+    logw, lw = logit_w_weight(xi, k, logc)
     # x = t/W = t(1 + e^{−ξ}) keeps its digits when W underflows
     x = t * (1.0 + math.exp(-xi)) if xi > -700.0 else math.exp(math.log(t) - logw)
     if math.isinf(x):

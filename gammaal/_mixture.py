@@ -80,8 +80,13 @@ def _log_inc_gamma(a, logx, upper):
 
 
 @jit
-def _wmix_log_term(xi, logt, k, logc, upper):
-    """log of the integrand of E_W[Q or P(2k, t/W)] in ξ = logit W (Jacobian included)."""
+def logit_w_weight(xi, k, logc):
+    """(log W, log weight) of the Beta–Gamma mixture at ξ = logit W, W² ~ Beta(½, k).
+
+    The weight is the density of ξ, c (1 − W)^{k−1} (1 + W)^{k−1} W (1 − W) (Jacobian included),
+    with log c = ``logc``; both logs are formed from ξ directly, so neither W nor 1 − W underflows.
+    The one definition shared by the linear-space, log-space and log-tail W-quadratures.
+    """
     if xi > 0:
         e = math.exp(-xi)
         logw = -math.log1p(e)
@@ -90,7 +95,13 @@ def _wmix_log_term(xi, logt, k, logc, upper):
         e = math.exp(xi)
         logw = xi - math.log1p(e)
         log1mw = -math.log1p(e)
-    lw = logc + (k - 1.0) * (log1mw + math.log1p(math.exp(logw))) + logw + log1mw
+    return logw, logc + (k - 1.0) * (log1mw + math.log1p(math.exp(logw))) + logw + log1mw
+
+
+@jit
+def _wmix_log_term(xi, logt, k, logc, upper):
+    """log of the integrand of E_W[Q or P(2k, t/W)] in ξ = logit W (Jacobian included)."""
+    logw, lw = logit_w_weight(xi, k, logc)
     return lw + _log_inc_gamma(2.0 * k, logt - logw, upper)
 
 
