@@ -1,6 +1,7 @@
 """The gammaal.al engine on a toy regressor: valid selections, records checked against independent
 recomputation, kill-and-resume after every step, repeatability, every strategy, plug-in strategies, errors."""
 import dataclasses
+import shutil
 
 import numpy as np
 import pytest
@@ -248,11 +249,41 @@ def test_bad_settings_fail_before_training_naming_the_argument(tmp_path, change,
 def test_existing_run_needs_resume_with_the_same_settings(full_run):
     with pytest.raises(ValueError, match="^out_dir"):
         al.run(toy_task(), full_run.out_dir, ALL, seeds=2, **SETTINGS)
-    with pytest.raises(ValueError, match="^resume"):
+    with pytest.raises(ValueError, match="^epochs: cannot change epochs when resuming"):
         al.run(toy_task(), full_run.out_dir, ALL, seeds=2, resume=True, **dict(SETTINGS, epochs=4))
     finished = al.run(toy_task(), full_run.out_dir, ALL, seeds=2, resume=True, **SETTINGS)  # a no-op
     assert [comparable(r) for r in finished.records["llpp"][1]] == \
         [comparable(r) for r in full_run.records["llpp"][1]]
+    # Execution settings may change, and one call may run a subset: the run keeps all it has.
+    again = al.run(toy_task(), full_run.out_dir, ["llpp"], seeds=[1], resume=True, **dict(SETTINGS, threads=2))
+    assert again.strategies == ALL and again.seeds == [0, 1]
+
+
+def test_resume_recomputes_deleted_step_files_identically(full_run, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(full_run.out_dir, out)
+    seed_dir = out / "llpp" / "seed_0"
+    (seed_dir / "trained_01.pt").unlink()  # cycle 1 is retrained (from scratch), then selects again
+    result = al.run(toy_task(), out, ["llpp"], seeds=[0], resume=True, **SETTINGS)
+    # Same process, one thread: the recomputation repeats every operation exactly.
+    assert [comparable(r) for r in result.records["llpp"][0]] == \
+        [comparable(r) for r in full_run.records["llpp"][0]]
+    (seed_dir / "cycle_00.json").write_text("{")
+    with pytest.raises(al.CorruptRunFile, match="cycle_00.json: truncated or corrupt .*delete it and "
+                                                           "resume to recompute cycle 0"):
+        al.run(toy_task(), out, ["llpp"], seeds=[0], resume=True, **SETTINGS)
+    (seed_dir / "cycle_00.json").unlink()
+    result = al.run(toy_task(), out, ["llpp"], seeds=[0], resume=True, **SETTINGS)
+    assert [comparable(r) for r in result.records["llpp"][0]] == \
+        [comparable(r) for r in full_run.records["llpp"][0]]
+
+
+def test_a_joining_strategy_needs_its_head_in_the_shared_base(tmp_path):
+    al.run(toy_task(), tmp_path / "r", ["random"], seeds=1, **dict(SETTINGS, cycles=1))
+    with pytest.raises(ValueError, match="^strategies: ll needs its own loss head, which the shared base"):
+        al.run(toy_task(), tmp_path / "r", ["ll"], seeds=1, resume=True, **dict(SETTINGS, cycles=1))
+    result = al.run(toy_task(), tmp_path / "r", ["coreset"], seeds=1, resume=True, **dict(SETTINGS, cycles=1))
+    assert result.strategies == ["random", "coreset"] and len(result.records["coreset"][0]) == 2
 
 
 def test_regression_task_checks_its_inputs():
@@ -299,7 +330,8 @@ def test_first_epochs_metadata_and_channels_last(tmp_path):
                     **SETTINGS)
     assert [len(r.training.history) for r in result.records["llpp"][0]] == [5, 3, 3]
     from gammaal.atomic import read_json
-    assert read_json(tmp_path / "first" / "run.json")["metadata"] == {"who": "test"}
+    meta = read_json(tmp_path / "first" / "run.json")
+    assert meta["who"] == "test" and meta["settings"]["first_epochs"] == 5  # merged at the top level
 
     class Conv(nn.Module):  # a 4-D input, so NHWC applies
         def __init__(self):
@@ -371,9 +403,14 @@ def test_two_process_gloo_run_matches_one_process(tmp_path):
 def test_damaged_run_files_name_the_file_and_the_fix(tmp_path):
     out = tmp_path / "run"
     al.run(toy_task(), out, ["llpp"], seeds=1, **SETTINGS)
-    (out / "llpp" / "seed_0" / "cycle_01.json").write_text('{"strategy": "ll')  # truncated
-    with pytest.raises(al.checkpoint.CorruptRunFile, match=r"cycle_01\.json: truncated or corrupt.*delete .*seed_0"):
+    record = out / "llpp" / "seed_0" / "cycle_01.json"
+    text = record.read_text()
+    record.write_text('{"strategy": "ll')  # truncated
+    with pytest.raises(al.CorruptRunFile, match=r"cycle_01\.json: truncated or corrupt.*delete .*seed_0"):
         al.load_results(out)
+    with pytest.raises(al.CorruptRunFile, match=r"cycle_01\.json: truncated or corrupt.*recompute cycle 1"):
+        al.run(toy_task(), out, ["llpp"], seeds=1, resume=True, **SETTINGS)  # checked before any step runs
+    record.write_text(text)
     state = out / "llpp" / "seed_0" / "state.json"
     state.write_text(state.read_text().replace('"step": "finished"', '"step": "trained"'))
     (out / "llpp" / "seed_0" / "trained_02.pt").write_bytes(b"not a checkpoint")

@@ -36,9 +36,10 @@ from torch import nn
 from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
-from ..atomic import atomic_write_json, remove_stale_temporaries, to_jsonable
+from ..atomic import atomic_write_json, remove_stale_temporaries
 from .analysis import gamma_analysis, loss_correlations
 from .checkpoint import CorruptRunFile, atomic_torch_save, load_checkpoint, read_run_json
+from .resume import ResumePoint, base_fix, base_heads, preflight, recompute_fix
 from .distributed import DistributedContext, init_distributed
 from .labelled import LabelledSet
 from .loss_prediction import HeadSpec, LossPredictionModel
@@ -103,7 +104,10 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
     epochs, batch_size, lr : training per cycle (Adam; ``batch_size`` global under DDP).
     device : {"auto", "cpu", "cuda", "cuda:N"}
     resume : bool
-        Continue the run in ``out_dir`` after its last completed step (same settings required).
+        Continue the run in ``out_dir`` after its last completed step (:mod:`gammaal.al.resume`: a deleted
+        step file is recomputed). The settings must be the saved ones except
+        :data:`~gammaal.al.settings.CHANGEABLE_ON_RESUME`; ``strategies`` and ``seeds`` may name others
+        (added to the run).
     hook : callable, optional
         ``hook(strategy, seed, cycle, step)`` after each completed step.
     ctx : DistributedContext, optional
@@ -111,7 +115,8 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
     progress : bool
         Progress bars and a line per cycle (on rank 0).
     metadata : dict, optional
-        Saved under ``"metadata"`` in ``run.json`` (e.g. the caller's own config).
+        Merged into ``run.json`` at the top level (e.g. the caller's own config and provenance); on
+        resume it updates the saved record. ``settings`` stays the engine's.
     **options
         Further :class:`gammaal.al.RunSettings` fields (``amp``, ``weight_decay``,
         ``share_base``, ``init``, ``detach``, ``margin``, ``loss_weight``, ...).
@@ -124,19 +129,29 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
     Raises
     ------
     ValueError
-        A bad setting (naming it), or an existing run in ``out_dir`` without ``resume`` — before any training.
+        A bad setting (naming it), an existing run in ``out_dir`` without ``resume``, a setting a resume
+        cannot change, a damaged run file (:class:`~gammaal.al.checkpoint.CorruptRunFile`, naming it and
+        the fix) — all before anything is written.
     """
     settings = RunSettings.create(strategies=strategies, cycles=cycles, budget=budget, seeds=seeds, epochs=epochs,
                                   batch_size=batch_size, lr=lr, device=device, **options)
     settings.check_against(task)
     out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"out_dir: {out_dir} is a file, not a directory")
     meta_path = out_dir / "run.json"
+    saved = None
     if meta_path.is_file():
         if not resume:
             raise ValueError(f"out_dir: {out_dir} already holds a run; pass resume=True or choose another directory")
         saved = read_run_json(meta_path, "it is not a finished step; restore it or start in a new out_dir")
-        if saved.get("settings") != to_jsonable(dataclasses.asdict(settings)):
-            raise ValueError(f"resume: the settings differ from those saved in {meta_path}")
+        recorded = settings.resumed_from(saved.get("settings") or {})
+    else:
+        recorded = settings
+    points = preflight(out_dir, settings.strategies, settings.seeds, len(task.pool), settings.cycles,
+                       settings.init == "finetune", settings.share_base, saved is not None)
+    if saved is not None and settings.share_base:
+        _check_base_heads(out_dir, settings, points)
     own_ctx = ctx is None
     ctx = ctx or init_distributed(settings.device)
     threads_before = torch.get_num_threads()
@@ -145,18 +160,21 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
     try:
         if ctx.is_main:
             remove_stale_temporaries(out_dir)
-            if not meta_path.is_file():
-                atomic_write_json(meta_path, {**_run_metadata(task, settings, ctx), "metadata": metadata or {}})
+            record = dict(saved or _run_metadata(task, settings, ctx))
+            record.update(metadata or {})
+            record["settings"] = dataclasses.asdict(recorded)
+            atomic_write_json(meta_path, record)
             if progress:
-                tqdm.write(f"gammaal.al run -> {out_dir} on {ctx.device} x{ctx.world_size}; {task.metric_name}; "
+                tqdm.write(f"gammaal.al run{' (resumed)' if saved else ''} -> {out_dir} on {ctx.device} "
+                           f"x{ctx.world_size}, {torch.get_num_threads()} threads; {task.metric_name}; "
                            f"seeds {list(settings.seeds)}; strategies {list(settings.strategies)}")
-        state = _Run(task, settings, out_dir, ctx, resume, hook, progress)
+        state = _Run(task, settings, out_dir, ctx, saved is not None, hook, progress)
         ctx.barrier()
         for seed in settings.seeds:
             seeded = dataclasses.replace(state, task=task.for_seed(seed))
-            base = _shared_base(seeded, seed) if settings.share_base else None
+            base = _SharedBase(seeded, seed) if settings.share_base else None
             for name in settings.strategies:
-                _run_strategy(seeded, name, seed, base)
+                _run_strategy(seeded, name, seed, base, points[(name, seed)])
     finally:
         torch.set_num_threads(threads_before)
         if own_ctx:
@@ -164,21 +182,38 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
     return load_results(out_dir)
 
 
-def _run_strategy(run: _Run, name: str, seed: int, base) -> None:
-    """The cycles of one strategy and seed, resuming after the last completed step."""
+def _check_base_heads(out_dir: Path, settings: RunSettings, points) -> None:
+    """A strategy joining a resumed run needs its loss head in the already trained shared base."""
+    for seed in settings.seeds:
+        heads = base_heads(out_dir / "base" / f"seed_{seed}")
+        for name in settings.strategies:
+            if heads is None or STRATEGIES[name].head is None or name in heads:
+                continue
+            if points[(name, seed)].step == "train" and points[(name, seed)].cycle == 0:
+                raise ValueError(
+                    f"strategies: {name} needs its own loss head, which the shared base model of seed {seed} in "
+                    f"{out_dir / 'base'} lacks (trained with heads: {', '.join(heads) or 'none'}); start a new run "
+                    f"(another out_dir) to include {name}")
+
+
+def _run_strategy(run: _Run, name: str, seed: int, base: _SharedBase | None, point: ResumePoint) -> None:
+    """The cycles of one strategy and seed, from ``point`` (:func:`gammaal.al.resume.resume_point`) on."""
     s, directory = run.settings, run.out_dir / name / f"seed_{seed}"
-    labelled = LabelledSet(len(run.task.pool))
-    network, record, start, trained = _restore(run, name, seed, directory, labelled)
-    if start > s.cycles:
+    if point.step == "done":
         return
-    for cycle in tqdm(range(start, s.cycles + 1), desc=f"{name} seed {seed}", unit="cycle", initial=start,
-                      total=s.cycles + 1, disable=not run.talks):
+    if run.talks and point.notes:
+        tqdm.write(f"[{name} seed {seed}] {'; '.join(point.notes)}: recomputing from cycle {point.cycle}")
+    labelled = LabelledSet(len(run.task.pool))
+    if point.acquired_at is not None:
+        labelled.load_state_dict({"size": labelled.size, "acquired_at": point.acquired_at})
+    network, record = _restore(run, name, seed, directory, point)
+    for cycle in tqdm(range(point.cycle, s.cycles + 1), desc=f"{name} seed {seed}", unit="cycle",
+                      initial=point.cycle, total=s.cycles + 1, disable=not run.talks):
         started = time.perf_counter()
-        if not trained:
+        if not (cycle == point.cycle and point.step == "select"):
             network, record = _train_cycle(run, name, seed, cycle, labelled, network, base)
             _save(run, directory, cycle, "trained", labelled, network, record)
             run.done(name, seed, cycle, "trained")
-        trained = False
         if cycle < s.cycles:
             _select(run, name, seed, cycle, network, labelled, record)
         record.seconds += time.perf_counter() - started
@@ -191,7 +226,7 @@ def _train_cycle(run: _Run, name: str, seed: int, cycle: int, labelled: Labelled
     """The model of ``cycle`` and the first half of its record (training and test)."""
     if cycle == 0 and base is not None:
         network = _build_network(run, [name], seed, derive_seed(seed, 0, "init"))
-        base_state, base_record = base
+        base_state, base_record = base.get()
         prefixes = ("model.", f"heads.{name}.")  # this strategy's slice of the shared base
         network.load_state_dict({k: v for k, v in base_state.items() if k.startswith(prefixes)})
         record = dataclasses.replace(from_dict(CycleRecord, base_record), strategy=name)
@@ -251,6 +286,9 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
     record.pool_true_loss = float(true_loss.mean())
     record.selected_metric = task.metric(measured.outputs[positions], Subset(task.pool, chosen.tolist()))
     record.pool_metric = task.metric(measured.outputs, Subset(task.pool, candidates.tolist()))
+    if task.pool_groups is not None:
+        groups = np.asarray(task.pool_groups)
+        record.selected_groups = {str(g): int((groups[chosen] == g).sum()) for g in np.unique(groups)}
     record.correlation = loss_correlations(predicted, true_loss)
     record.gamma = gamma_analysis(true_loss, s.gamma_deltas)
     record.candidates = candidates.tolist()
@@ -259,23 +297,39 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
     labelled.label(chosen, stage=cycle + 1)
 
 
-def _shared_base(run: _Run, seed: int):
-    """Train (or, resuming, load) the cycle-0 model every strategy of ``seed`` starts from: (state_dict, record)."""
-    directory = run.out_dir / "base" / f"seed_{seed}"
-    if run.resume and (directory / "state.json").is_file():
-        checkpoint = load_checkpoint(directory / "trained_00.pt", f"delete {directory} to retrain the base model")
+class _SharedBase:
+    """The cycle-0 model every strategy of a seed starts from: trained (or, resuming, loaded) when first needed."""
+
+    def __init__(self, run: _Run, seed: int):
+        self.run, self.seed, self.value = run, seed, None
+        self.directory = run.out_dir / "base" / f"seed_{seed}"
+
+    def get(self) -> tuple[dict, dict]:
+        """``(state_dict, record dict)`` of the base model."""
+        if self.value is None:
+            self.value = self._load() if self.run.resume and (self.directory / "state.json").is_file() \
+                else self._train()
+        return self.value
+
+    def _load(self):
+        checkpoint = load_checkpoint(self.directory / "trained_00.pt", base_fix(self.seed))
         return checkpoint["network"], checkpoint["record"]
-    network = _build_network(run, run.settings.strategies, seed, derive_seed(seed, 0, "init"))
-    record = _train_and_test(run, network, "base", seed, 0, LabelledSet(len(run.task.pool)))
-    state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
-    if run.ctx.is_main:
-        atomic_torch_save({"network": state, "record": to_dict(record)}, directory / "trained_00.pt")
-        atomic_write_json(directory / "state.json", {"cycle": 0, "step": "trained"})
-    if run.talks:
-        tqdm.write(f"[base seed {seed}] {record.num_labelled} labelled | test {record.metric_name} "
-                   f"{record.test_metric:.4g} | {record.training.seconds:.1f}s")
-    run.done("base", seed, 0, "trained")
-    return state, to_dict(record)
+
+    def _train(self):
+        run, seed = self.run, self.seed
+        names = run.settings.strategies
+        network = _build_network(run, names, seed, derive_seed(seed, 0, "init"))
+        record = _train_and_test(run, network, "base", seed, 0, LabelledSet(len(run.task.pool)))
+        state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
+        if run.ctx.is_main:
+            atomic_torch_save({"network": state, "record": to_dict(record)}, self.directory / "trained_00.pt")
+            heads = [n for n in names if STRATEGIES[n].head is not None]
+            atomic_write_json(self.directory / "state.json", {"cycle": 0, "step": "trained", "heads": heads})
+        if run.talks:
+            tqdm.write(f"[base seed {seed}] {record.num_labelled} labelled | test {record.metric_name} "
+                       f"{record.test_metric:.4g} | {record.training.seconds:.1f}s")
+        run.done("base", seed, 0, "trained")
+        return state, to_dict(record)
 
 
 def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int) -> LossPredictionModel:
@@ -326,24 +380,26 @@ def _save(run: _Run, directory: Path, cycle: int, step: str, labelled: LabelledS
     atomic_write_json(directory / "state.json", {"cycle": cycle, "step": step, "labelled": labelled.state_dict()})
 
 
-def _restore(run: _Run, name: str, seed: int, directory: Path, labelled: LabelledSet):
-    """``(network, record, first cycle, whether that cycle is already trained)`` from ``state.json``."""
-    path = directory / "state.json"
-    if not (run.resume and path.is_file()):
-        return None, None, 0, False
-    fix = f"delete {directory} to recompute this strategy and seed"
-    state = read_run_json(path, fix)
-    try:
-        labelled.load_state_dict(state["labelled"])
-        cycle = int(state["cycle"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise CorruptRunFile(f"{path}: not a state of this run ({exc}); {fix}") from None
-    checkpoint = load_checkpoint(directory / f"trained_{cycle:02d}.pt", fix, map_location=run.ctx.device)
+def _restore(run: _Run, name: str, seed: int, directory: Path, point: ResumePoint):
+    """``(network, record)`` the resumed cycles start from: the trained model of the cycle to select in, the
+    previous cycle's model when fine-tuning, else nothing."""
+    if point.step == "select":
+        cycle = point.cycle
+    elif point.cycle > 0 and run.settings.init == "finetune":
+        cycle = point.cycle - 1
+    else:
+        return None, None
+    path = directory / f"trained_{cycle:02d}.pt"
+    checkpoint = load_checkpoint(path, recompute_fix(cycle), map_location=run.ctx.device)
     network = _build_network(run, [name], seed, derive_seed(seed, cycle, "init"))
-    network.load_state_dict(checkpoint["network"])
-    if state["step"] == "trained":
-        return network, from_dict(CycleRecord, checkpoint["record"]), cycle, True
-    return network, None, cycle + 1, False
+    try:
+        network.load_state_dict(checkpoint["network"])
+        record = from_dict(CycleRecord, checkpoint["record"])
+    except (RuntimeError, TypeError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CorruptRunFile(f"{path}: does not fit the network of this run ({first}); "
+                             f"{recompute_fix(cycle)}") from None
+    return network, record
 
 
 def _summary_line(r: CycleRecord) -> str:

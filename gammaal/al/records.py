@@ -92,6 +92,9 @@ class CycleRecord:
         Mean true loss of the selected samples and of all candidates, under the model that selected.
     selected_metric, pool_metric : float or None
         The task's metric on the selected samples and on all candidates (failure detection, paper Table 3a).
+    selected_groups : dict of str -> int, optional
+        How many selected samples fall in each group of the task's ``pool_groups`` (e.g. the domains
+        of a shifted pool), every group listed.
     correlation : Correlations or None
         The strategy's predicted loss vs the true loss over the candidates (loss-head strategies).
     gamma : GammaAnalysis or None
@@ -115,6 +118,7 @@ class CycleRecord:
     pool_true_loss: float | None = None
     selected_metric: float | None = None
     pool_metric: float | None = None
+    selected_groups: dict[str, int] | None = None
     correlation: Correlations | None = None
     gamma: GammaAnalysis | None = None
     candidates: list[int] = field(default_factory=list)

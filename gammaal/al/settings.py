@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from .distributed import resolve_device
 from .precision import AMP_MODES
 from .strategies import STRATEGIES
 from .training import Optimisation
 
-__all__ = ["RunSettings"]
+__all__ = ["RunSettings", "CHANGEABLE_ON_RESUME"]
+
+CHANGEABLE_ON_RESUME = ("device", "threads")
+"""Settings a resume may change: where the run executes, not what it computes (they can still alter the last
+bits of floating-point results, hence near-tied selections). ``strategies`` and ``seeds`` name what one call
+runs; a resume may run others of the same run or add new ones."""
 
 
 def _integer(value, name: str, minimum: int) -> int:
@@ -162,6 +167,28 @@ class RunSettings:
         """Check what depends on the task: the pool must supply ``cycles x budget`` items."""
         if self.cycles * self.budget > len(task.pool):
             raise ValueError(f"budget: {self.cycles} cycles x {self.budget} items exceed the pool of {len(task.pool)}")
+
+    def resumed_from(self, saved: dict) -> RunSettings:
+        """The run's settings after this call resumes a run saved with ``saved`` (``dataclasses.asdict`` of them).
+
+        Strategies and seeds are the union of both (the run holds all of them); the execution settings
+        :data:`CHANGEABLE_ON_RESUME` are this call's. Any other difference raises ``ValueError``
+        naming the setting.
+        """
+        for f in fields(self):
+            if f.name in CHANGEABLE_ON_RESUME + ("strategies", "seeds"):
+                continue
+            mine = getattr(self, f.name)
+            theirs = saved.get(f.name, f.default)
+            if (list(mine) if isinstance(mine, tuple) else mine) != (list(theirs) if isinstance(theirs, tuple)
+                                                                      else theirs):
+                raise ValueError(f"{f.name}: cannot change {f.name} when resuming ({theirs!r} saved, {mine!r} "
+                                 f"requested); only {', '.join(CHANGEABLE_ON_RESUME)}, strategies and seeds may "
+                                 "differ. Start a new run in another out_dir to change it")
+        strategies = list(saved.get("strategies", ())) + [s for s in self.strategies
+                                                          if s not in saved.get("strategies", ())]
+        seeds = sorted(set(saved.get("seeds", ())) | set(self.seeds))
+        return replace(self, strategies=tuple(strategies), seeds=tuple(seeds))
 
     def optimisation(self, cycle: int) -> Optimisation:
         """The training part, for ``cycle``."""

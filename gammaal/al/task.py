@@ -46,6 +46,8 @@ class Task(ABC):
         Taps pooled into the core-set embedding (default: ``taps``).
     head_options : mapping of head kind -> dict
         Constructor options of a head kind (e.g. channels and map sizes).
+    pool_groups : sequence of str or None
+        A group label per pool item (e.g. its source domain); records then count the selected items per group.
     """
 
     labelled: Dataset
@@ -57,6 +59,7 @@ class Task(ABC):
     head_taps: Mapping[str, Sequence[str]] = MappingProxyType({})
     embedding_taps: Sequence[str] | None = None
     head_options: Mapping[str, Mapping] = MappingProxyType({})
+    pool_groups: Sequence[str] | None = None
 
     @abstractmethod
     def build_model(self) -> nn.Module:
