@@ -44,8 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run active learning (all strategies x seeds of a config)")
     run.add_argument("--config", help="preset name or YAML path (default: synthetic, or with --resume the "
                                       "config saved in --out)")
-    run.add_argument("--strategy", nargs="+", action="extend", choices=sorted(STRATEGIES), metavar="S",
-                     help=f"strategies to run (default: the config's; choices: {', '.join(STRATEGIES)})")
+    run.add_argument("--strategy", nargs="+", action="extend", choices=STRATEGIES.names(), metavar="S",
+                     help=f"strategies to run (default: the config's; choices: {', '.join(STRATEGIES.names())})")
     run.add_argument("--seeds", type=int, help="number of seeds (default: the config's)")
     run.add_argument("--seed", type=int, help="first seed (default: the config's)")
     run.add_argument("--device", help="auto, cpu, cuda or cuda:N (default: the config's)")
@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args, argv: list[str]) -> int:
     from .checkpoint import CorruptRunFile, read_run_json
     from .config import config_from_dict, load_config_data, set_fields
-    from .loop import RUN_JSON_FIX, run_experiment
+    from .experiment import RUN_JSON_FIX, run_experiment
 
     overrides, sources = list(args.set), {}
     for item in args.set:

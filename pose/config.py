@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .strategies import STRATEGIES
+from .strategies import PAPER_STRATEGIES, STRATEGIES
 from .validation import check_numeric_fields, plain
 
 __all__ = [
@@ -63,6 +63,9 @@ class ModelConfig:
         :class:`pose.hourglass.StackedHourglass` arguments (paper: 2, 256, 256, 4).
     stem_channels : list of two int
         Widths of the stem (reference: [64, 128]).
+    backbone : {"hourglass", "hrnet"}
+        The network behind its adapter (:data:`pose.backbone.BACKBONES`); ``hrnet`` is HRNet-W32
+        (``nstack``, ``channels``, ``depth`` and ``stem_channels`` are the hourglass's).
     head_variant : {"authors", "yoo"}
         :class:`pose.heads.LearningLossHead` variant for ``ll`` and ``llpp``.
     conv_reduce : {"gap", "conv"} or None
@@ -83,6 +86,7 @@ class ModelConfig:
     input_size: int = 256
     depth: int = 4
     stem_channels: list[int] = field(default_factory=lambda: [64, 128])
+    backbone: str = "hourglass"
     head_variant: str = "authors"
     conv_reduce: typing.Optional[str] = None
     init_checkpoint: typing.Optional[str] = None
@@ -226,7 +230,7 @@ class ActiveConfig:
         (the paper's Table 1, δ = 0.02 ... 0.15 with kθ = 0.264, spans 0.08 ... 0.57).
     """
 
-    strategies: list[str] = field(default_factory=lambda: list(STRATEGIES))
+    strategies: list[str] = field(default_factory=lambda: list(PAPER_STRATEGIES))
     cycles: int = 5
     budget: int = 1000
     subset: typing.Optional[int] = None
@@ -507,6 +511,7 @@ def validate_config(config: RunConfig) -> None:
     if len(m.stem_channels) != 2 or any(c % 2 for c in m.stem_channels):
         raise ValueError(f"model.stem_channels: expected two positive even widths, got {m.stem_channels}")
     _choice(m.head_variant, ("authors", "yoo"), "model.head_variant")
+    _choice(m.backbone, ("hourglass", "hrnet"), "model.backbone")
     from .protocol import PROTOCOLS
 
     _choice(config.protocol, tuple(PROTOCOLS), "protocol")
@@ -547,7 +552,7 @@ def validate_config(config: RunConfig) -> None:
     if not a.strategies:
         raise ValueError("active.strategies: must name at least one strategy")
     for i, s in enumerate(a.strategies):
-        _choice(s, tuple(STRATEGIES), f"active.strategies[{i}]")
+        _choice(s, tuple(STRATEGIES.names()), f"active.strategies[{i}]")
     if len(set(a.strategies)) != len(a.strategies):
         raise ValueError(f"active.strategies: duplicates in {a.strategies}")
     if a.subset is not None and a.subset < a.budget:

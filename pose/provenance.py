@@ -23,11 +23,10 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .checkpoint import atomic_write_json, remove_stale_temporaries
 from .config import config_to_dict
 
 __all__ = ["ReproducibilityWarning", "ExecutionSettings", "current_settings", "settings_differences",
-           "DIFFERENCE_EFFECT", "versions", "git_revision", "write_run_record"]
+           "DIFFERENCE_EFFECT", "versions", "git_revision", "run_record"]
 
 class ReproducibilityWarning(UserWarning):
     """A resume runs with other execution settings than the run was made with."""
@@ -156,40 +155,34 @@ def versions() -> dict:
     }
 
 
-def write_run_record(meta_path: Path, meta: dict | None, plan, data, ctx, settings: ExecutionSettings,
-                     argv: list[str] | None) -> None:
-    """Create ``run.json``, or on resume remove stale temporaries, warn about changed settings and append
-    this invocation to it.
+def run_record(out_dir: Path, meta: dict | None, plan, data, ctx, settings: ExecutionSettings,
+               argv: list[str] | None) -> dict:
+    """What pose records in ``run.json`` (merged there by :func:`gammaal.al.run`): for a new run the config,
+    provenance and execution settings; on resume the saved record with the new config and this invocation
+    appended to ``resumes`` — after warning about changed execution settings.
 
     Parameters
     ----------
     meta : dict or None
         The saved ``run.json`` when resuming, None for a new run.
     plan : pose.resume.ResumePlan
-    data : pose.loop.ActiveLearningData
-    ctx : pose.distributed.DistributedContext
+    data : pose.datasets.ActiveLearningData
+    ctx : gammaal.al.distributed.DistributedContext
     settings : ExecutionSettings
         The settings in effect now.
     """
-    out_dir = meta_path.parent
     config = plan.config
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     command = argv or sys.argv
     if meta is None:
-        atomic_write_json(meta_path, {
+        return {
             "config": config_to_dict(config), "seeds": config.seed_list, "strategies": config.active.strategies,
             "metric": data.metric, "world_size": ctx.world_size, "device": str(ctx.device),
             "execution": settings.to_dict(), "versions": versions(), "git": git_revision(), "command": command,
             "created": now,
             "sizes": {"labelable": len(data.train_view), "base": int(data.base.size),
                       "test": len(data.test), "domains": data.train_view.names},
-        })
-        tqdm.write(f"pose run -> {out_dir} on {ctx.device} x{ctx.world_size}, {settings.torch_threads} threads; "
-                   f"{data.metric}; seeds {config.seed_list}; strategies {config.active.strategies}")
-        return
-    removed = remove_stale_temporaries(out_dir)
-    if removed:
-        tqdm.write(f"resume: removed {len(removed)} temporary file(s) left by a killed write, e.g. {removed[0]}")
+        }
     previous = meta.get("resumes") or [meta]
     differences = settings_differences(previous[-1].get("execution"), settings)
     if differences:
@@ -198,9 +191,8 @@ def write_run_record(meta_path: Path, meta: dict | None, plan, data, ctx, settin
             f"{DIFFERENCE_EFFECT}"), stacklevel=3)
     for change in plan.changes:
         tqdm.write(f"resume: {change}")
-    meta.update({"config": config_to_dict(config), "seeds": config.seed_list, "strategies": config.active.strategies})
-    meta.setdefault("resumes", []).append({"time": now, "command": command, "execution": settings.to_dict(),
-                                           "git": git_revision(), "changes": plan.changes})
-    atomic_write_json(meta_path, meta)
-    tqdm.write(f"pose run (resumed) -> {out_dir} on {ctx.device} x{ctx.world_size}, {settings.torch_threads} "
-               f"threads; seeds {plan.seeds}; strategies {plan.strategies}")
+    meta = dict(meta, config=config_to_dict(config), seeds=config.seed_list, strategies=config.active.strategies)
+    meta["resumes"] = list(meta.get("resumes", [])) + [{"time": now, "command": command,
+                                                        "execution": settings.to_dict(), "git": git_revision(),
+                                                        "changes": plan.changes}]
+    return meta

@@ -1,37 +1,32 @@
-"""Resuming a run: which config continues it, and where each strategy and seed picks up.
+"""Resuming a pose run: which config continues it.
 
 :func:`plan_resume` compares the config a resume asks for with the one saved
 in ``run.json``. It applies what cannot change the results already on disk —
-``train.device`` and ``train.threads`` (execution settings; the loop warns
+``train.device`` and ``train.threads`` (execution settings; the run warns
 that their change can alter later selections), strategies and seeds not run
 yet — and refuses anything else, naming the flag that asked for it.
 
-:func:`resume_point` reads a strategy/seed directory and returns the first
-step whose outputs are not all on disk. A deleted ``trained_NN.pt`` or
-``cycle_NN.json`` is recomputed (with every later step) instead of failing, so
-the fix for a corrupt file is always "delete it and resume".
+Where each strategy and seed picks up (a deleted ``trained_NN.pt`` or
+``cycle_NN.json`` is recomputed, with every later step) is the engine's:
+:mod:`gammaal.al.resume`.
 """
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
+from gammaal.al.resume import base_heads
+from gammaal.al.strategies import STRATEGIES
 
-from .checkpoint import CorruptRunFile, load_checkpoint, read_run_json
 from .config import RunConfig, config_to_dict
-from .strategies import STRATEGIES
 
-__all__ = ["CHANGEABLE_ON_RESUME", "ResumePlan", "plan_resume", "ResumePoint", "read_state", "resume_point",
-           "preflight", "base_heads", "recompute_fix", "state_fix", "base_fix"]
+__all__ = ["CHANGEABLE_ON_RESUME", "ResumePlan", "plan_resume"]
 
 CHANGEABLE_ON_RESUME = ("train.device", "train.threads")
 """Fields a resume may change: where the run executes, not what it computes."""
 
 FLAGS = {"seeds": "--seeds", "seed": "--seed", "train.device": "--device", "active.strategies": "--strategy"}
-STEPS = ("trained", "selected", "finished")
 
 
 def _flatten(data: dict, prefix: str = "") -> dict:
@@ -67,20 +62,6 @@ class ResumePlan:
     @classmethod
     def fresh(cls, config: RunConfig) -> "ResumePlan":
         return cls(config, config.seed_list, list(config.active.strategies))
-
-
-def base_heads(base_dir: Path) -> list[str] | None:
-    """Head kinds of the shared base model trained in ``base_dir`` (None if not trained yet)."""
-    state_path = base_dir / "state.json"
-    if not state_path.is_file():
-        return None
-    fix = "delete it and resume to retrain the shared base model"
-    state = read_run_json(state_path, fix)  # the seed is in the path
-    if "heads" in state:
-        return list(state["heads"])
-    if not (base_dir / "trained_00.pt").is_file():
-        return None
-    return list(load_checkpoint(base_dir / "trained_00.pt", fix)["record"].get("heads", []))
 
 
 def plan_resume(saved: RunConfig, requested: RunConfig, out_dir: str | Path,
@@ -137,155 +118,13 @@ def _check_heads(saved: RunConfig, added: list[str], out_dir: Path, flag: str) -
     if not saved.train.share_base:
         return
     for strategy in added:
-        kind = STRATEGIES[strategy][1]
-        if kind is None:
+        if STRATEGIES[strategy].head is None:
             continue  # random and core-set use the backbone only
         for seed in saved.seed_list:
             heads = base_heads(out_dir / "base" / f"seed_{seed}")
-            if heads is not None and kind not in heads:
+            if heads is not None and strategy not in heads:
                 raise ValueError(
                     f"{flag}: {strategy} needs its own loss head, which the shared base model of seed {seed} in "
                     f"{out_dir / 'base'} lacks (trained with heads: {', '.join(heads) or 'none'}); start a new run "
                     f"(another --out) to include {strategy}"
                 )
-
-
-# --------------------------------------------------------------------------- per strategy and seed
-
-
-@dataclass
-class ResumePoint:
-    """Where a strategy/seed continues.
-
-    Attributes
-    ----------
-    cycle : int
-    step : {"train", "select", "done"}
-        "train": train cycle ``cycle`` (from ``trained_{cycle-1}.pt`` when fine-tuning);
-        "select": load ``trained_{cycle}.pt`` and select; "done": finished.
-    acquired_at : ndarray or None
-        The labelled set's stages (those after ``cycle`` reset), None for the base set.
-    notes : list of str
-        Steps recomputed because their files are missing.
-    """
-
-    cycle: int
-    step: str
-    acquired_at: np.ndarray | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-def read_state(path: Path, size: int, fix: str) -> dict | None:
-    """A strategy/seed ``state.json`` checked for shape (None when absent)."""
-    if not path.is_file():
-        return None
-    state = read_run_json(path, fix)
-    labelled = state.get("labelled")
-    ok = (isinstance(state.get("cycle"), int) and state["cycle"] >= 0 and state.get("step") in STEPS
-          and isinstance(labelled, dict) and isinstance(labelled.get("acquired_at"), list))
-    if not ok:
-        raise CorruptRunFile(f"{path}: truncated or corrupt (expected cycle, step and labelled); {fix}")
-    if len(labelled["acquired_at"]) != size:
-        raise ValueError(f"{path}: the labelled set has {len(labelled['acquired_at'])} images, but the data of this "
-                         f"config has {size}; was data.root changed? {fix}")
-    return state
-
-
-def resume_point(run_dir: Path, state: dict | None, cycles: int, finetune: bool) -> ResumePoint:
-    """The first step of a strategy/seed whose outputs are not all on disk (see the module docstring).
-
-    Every ``cycle_NN.json`` the state counts as done is parsed here, so a
-    corrupt one fails before any training, naming the file.
-    """
-    if state is None:
-        return ResumePoint(0, "train")
-    cycle, step = int(state["cycle"]), state["step"]
-    acquired = np.asarray(state["labelled"]["acquired_at"], dtype=np.int64)
-    notes = []
-    point = None
-    for j in range(cycle + (step != "trained")):
-        path = run_dir / f"cycle_{j:02d}.json"
-        if not path.is_file():
-            notes.append(f"{path.name} is missing")
-            point = (j, "select")
-            break
-        read_run_json(path, recompute_fix(j))
-    if point is None:
-        if step == "finished":
-            return ResumePoint(cycle, "done", acquired)
-        point = (cycle, "select") if step == "trained" else (cycle + 1, "train")
-    while True:
-        j, todo = point
-        if todo == "select":
-            if (run_dir / f"trained_{j:02d}.pt").is_file():
-                break
-            notes.append(f"trained_{j:02d}.pt is missing")
-            point = (j, "train")
-        else:
-            if j == 0 or not finetune or (run_dir / f"trained_{j - 1:02d}.pt").is_file():
-                break
-            notes.append(f"trained_{j - 1:02d}.pt is missing")
-            point = (j - 1, "train")
-    j, todo = point
-    # Labels acquired after cycle j are recomputed (identically) by the steps that follow.
-    acquired = np.where(acquired > j, -1, acquired)
-    if j > cycles:
-        raise CorruptRunFile(f"{run_dir / 'state.json'}: cycle {cycle} is beyond active.cycles = {cycles}")
-    return ResumePoint(j, todo, acquired, notes)
-
-
-def _check_checkpoint(path: Path, fix: str) -> None:
-    """Cheap integrity check of a ``torch.save`` file (a zip archive): its directory must be readable.
-
-    A truncated file, the usual damage, has lost the directory at its end; loading it fully
-    happens when the step that needs it starts.
-    """
-    try:
-        with zipfile.ZipFile(path):
-            pass
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise CorruptRunFile(f"{path}: truncated or corrupt ({type(exc).__name__}: {exc}); {fix}") from None
-
-
-def recompute_fix(cycle: int) -> str:
-    """What to do about a damaged ``trained_NN.pt`` or ``cycle_NN.json`` of a strategy and seed."""
-    return f"delete it and resume to recompute cycle {cycle} and the cycles after it"
-
-
-def state_fix(strategy: str, seed: int) -> str:
-    """What to do about a damaged strategy/seed ``state.json``."""
-    return f"delete it and resume to recompute {strategy} seed {seed} from cycle 0"
-
-
-def base_fix(seed: int) -> str:
-    """What to do about a damaged shared-base file."""
-    return f"delete it and resume to retrain the shared base model of seed {seed}"
-
-
-def preflight(out_dir: Path, plan: ResumePlan, size: int, resume: bool) -> dict[tuple[str, int], ResumePoint]:
-    """The resume point of every (strategy, seed) the plan runs, with the files it needs checked.
-
-    Runs before anything is written, so a damaged state, record or checkpoint
-    fails at once (one line naming the file and the fix) rather than hours in.
-    """
-    config = plan.config
-    finetune = config.train.init == "finetune"
-    points = {}
-    for seed in plan.seeds:
-        base_needed = False
-        for strategy in plan.strategies:
-            run_dir = out_dir / strategy / f"seed_{seed}"
-            state = read_state(run_dir / "state.json", size, state_fix(strategy, seed)) if resume else None
-            point = resume_point(run_dir, state, config.active.cycles, finetune)
-            if point.step == "select":
-                _check_checkpoint(run_dir / f"trained_{point.cycle:02d}.pt", recompute_fix(point.cycle))
-            elif point.step == "train" and point.cycle > 0 and finetune:
-                _check_checkpoint(run_dir / f"trained_{point.cycle - 1:02d}.pt", recompute_fix(point.cycle - 1))
-            base_needed |= point.step == "train" and point.cycle == 0
-            points[(strategy, seed)] = point
-        base_dir = out_dir / "base" / f"seed_{seed}"
-        if resume and base_needed and config.train.share_base and (base_dir / "state.json").is_file():
-            read_run_json(base_dir / "state.json", base_fix(seed))
-            if (base_dir / "trained_00.pt").is_file():
-                _check_checkpoint(base_dir / "trained_00.pt", base_fix(seed))
-    return points

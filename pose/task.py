@@ -1,10 +1,12 @@
 """Pose estimation as a :class:`gammaal.al.Task`: the engine's view of a :class:`~pose.config.RunConfig`.
 
-``PoseTask(config)`` opens the config's datasets (:func:`pose.loop.prepare_data`),
-builds the backbone behind its adapter (:data:`pose.backbone.BACKBONES`: the stacked
-hourglass by default, or HRNet), and says how to measure: the per-image heatmap MSE
-(:func:`pose.objectives.per_image_loss`) as the true loss, predicted joints in
-original image coordinates as decoded outputs, and PCK / PCKh as the metric.
+``PoseTask(config)`` opens the config's datasets (:func:`pose.datasets.prepare_data`),
+builds the backbone behind its adapter (:data:`pose.backbone.BACKBONES`, ``model.backbone``:
+the stacked hourglass by default, or HRNet), and says how to measure: the per-image heatmap
+MSE (:func:`pose.objectives.per_image_loss`) as the true loss, predicted joints in
+original image coordinates as decoded outputs, and PCK / PCKh as the metric (with the
+protocol's ``pck_total`` and ``pck_boundary``). The pool's groups are the source
+datasets (LSP / LSPET), so records count the selected images per domain.
 :func:`engine_settings` maps the config onto :func:`gammaal.al.run`'s settings::
 
     task = PoseTask(config)
@@ -20,10 +22,10 @@ from torch.utils.data import Dataset, Subset
 
 from gammaal.al import Task
 
-from . import llpp_conv  # noqa: F401  (registers the "pose_conv" head and the "llpp_conv" strategy)
+from . import llpp_conv, yoo_head  # noqa: F401  (register the "pose_conv"/"pose_yoo" heads, "llpp_conv")
 from .backbone import build_backbone
 from .config import RunConfig
-from .loop import UnionDataset, accuracy, prepare_data
+from .datasets import UnionDataset, prepare_data
 from .objectives import per_image_loss
 from .protocol import effective_protocol
 
@@ -31,7 +33,7 @@ __all__ = ["PoseTask", "engine_settings"]
 
 
 def _uids(dataset: Dataset) -> np.ndarray:
-    """The :class:`~pose.loop.UnionDataset` uids behind (nested) Subsets of one."""
+    """The :class:`~pose.datasets.UnionDataset` uids behind (nested) Subsets of one."""
     if isinstance(dataset, Subset):
         return _uids(dataset.dataset)[np.asarray(dataset.indices, dtype=np.int64)]
     if isinstance(dataset, UnionDataset):
@@ -53,10 +55,11 @@ class PoseTask(Task):
 
     higher_is_better = True
 
-    def __init__(self, config: RunConfig, seed: int = 0, data=None, backbone: str = "hourglass",
+    def __init__(self, config: RunConfig, seed: int = 0, data=None, backbone: str | None = None,
                  backbone_options: dict | None = None):
         self.config = config
-        self.backbone, self.backbone_options = backbone, dict(backbone_options or {})
+        self.backbone = backbone or config.model.backbone
+        self.backbone_options = dict(backbone_options or {})
         self.data = data if data is not None else prepare_data(config)
         self.metric_name = self.data.metric
         base = np.asarray(self.data.base_for(seed), dtype=np.int64)
@@ -65,12 +68,22 @@ class PoseTask(Task):
         self.labelled = Subset(self.data.eval_view, base.tolist())
         self.pool = Subset(self.data.eval_view, self.pool_uids.tolist())
         self.test = self.data.test
-        protocol = effective_protocol(config)
+        self.pool_groups = self.data.eval_view.domains(self.pool_uids)
+        self.protocol = protocol = effective_protocol(config)
         taps = self.build_model().taps(protocol.conv_reduce, protocol.fc_era)
         self.taps = list(taps.taps)
-        self.head_taps = taps.head_taps
-        self.head_options = taps.head_options
+        self.head_taps = dict(taps.head_taps)
+        self.head_options = dict(taps.head_options)
         self.embedding_taps = list(taps.embeddings[config.active.coreset_embedding])
+        if "pose_conv" in self.head_options:  # the protocol's FC widths after the conv fusion
+            self.head_options["pose_conv"] = dict(self.head_options["pose_conv"], fc_era=protocol.fc_era)
+        if config.model.head_variant == "yoo":  # Yoo & Kweon's head on the multi-scale maps for ll and llpp
+            if "pose_conv" not in self.head_taps:
+                raise ValueError(f"model.head_variant: 'yoo' needs multi-scale maps, which the {self.backbone} "
+                                 "adapter does not offer; use 'authors'")
+            self.head_kinds = {"gap": "pose_yoo"}
+            self.head_taps["pose_yoo"] = self.head_taps["pose_conv"]
+            self.head_options["pose_yoo"] = {"channels": self.head_options["pose_conv"]["channels"]}
 
     def for_seed(self, seed: int) -> PoseTask:
         if not self.data.random_base:
@@ -107,8 +120,12 @@ class PoseTask(Task):
         return torch.as_tensor(joints)
 
     def metric(self, outputs: np.ndarray, dataset: Dataset) -> float:
-        value = accuracy(_root(dataset), _uids(dataset), outputs, self.data.threshold).mean
-        return float(value)
+        root = _root(dataset)
+        total = self.protocol.pck_total
+        if total == "official" and root.num_joints != 16:
+            total = "all"  # the official MPII total is defined for its 16 joints only
+        return float(root.accuracy(_uids(dataset), outputs, self.data.threshold, total=total,
+                                   boundary=self.protocol.pck_boundary).mean)
 
 
 def engine_settings(config: RunConfig) -> dict:

@@ -15,7 +15,8 @@ import torch
 from pose.config import apply_overrides, load_config
 from pose.data.transforms import AugmentSpec, gaussian_heatmaps, sample_augmentation, shift_matrix
 from pose.heads import ConvLossHead
-from pose.loop import build_network
+from gammaal.al.heads import HEADS
+from pose.task import PoseTask
 from pose.objectives import per_image_loss
 from pose.protocol import (
     CALL_SITES,
@@ -72,15 +73,18 @@ def test_config_field_and_overrides():
 
 
 def test_switch_reaches_the_network():
-    config = apply_overrides(load_config("synthetic"), ["model.nstack=2", "active.strategies=[llpp_conv]"])
+    # What the engine builds from: the task's model and its head options for the llpp_conv head kind.
+    config = apply_overrides(load_config("synthetic"), ["model.nstack=2", "active.strategies=[llpp_conv]",
+                                                        "data.base_size=4", "data.pool_size=8", "data.test_size=2",
+                                                        "active.budget=2"])
     for name, reduce, merge, widths in (("standard", None, "input", "paper"),
                                         ("authors", "conv", "input", "paper"),
                                         ("authors_2022", "conv", "penultimate", "head")):
-        net = build_network(apply_overrides(config, [f"protocol={name}"]), ["llpp_conv"], 14, seed=0)
-        head = net.heads["llpp_conv"]
+        task = PoseTask(apply_overrides(config, [f"protocol={name}"]))
+        head = HEADS["pose_conv"](len(task.head_taps["pose_conv"]), **task.head_options["pose_conv"])
         assert isinstance(head, ConvLossHead)
         assert (head.reducer is not None) == (reduce == "conv")
-        assert net.model.merge == merge and head.fc_era == widths
+        assert task.build_model().hourglass.merge == merge and head.fc_era == widths
 
 
 def test_heatmap_peak_and_window_by_hand():

@@ -1,16 +1,23 @@
-"""Selection strategies on plain arrays: random, k-center greedy core-set, top-k learning loss."""
+"""Selection rules on plain arrays: random, k-center greedy core-set, top-k learning loss; pose's registry."""
 import numpy as np
 import pytest
 import torch
 
-from pose.strategies import (
-    LEARNING_LOSS_STRATEGIES,
-    STRATEGIES,
-    coreset_selection,
-    learning_loss_selection,
-    random_selection,
-    select,
-)
+from gammaal.al.strategies import k_center_greedy, random_positions, top_k
+from pose.strategies import LEARNING_LOSS_STRATEGIES, PAPER_STRATEGIES, STRATEGIES
+
+
+def random_selection(num_candidates, budget, seed):
+    return random_positions(num_candidates, budget, np.random.default_rng(seed))
+
+
+def learning_loss_selection(predicted_loss, budget):
+    return top_k(predicted_loss, budget)
+
+
+def coreset_selection(candidate_features, budget, labelled_features=None, *, seed=0, chunk_size=2048):
+    return k_center_greedy(candidate_features, budget, labelled_features, rng=np.random.default_rng(seed),
+                           chunk_size=chunk_size)
 
 
 def brute_force_kcenter(x, budget, labelled=None):
@@ -124,20 +131,27 @@ def test_coreset_rejects_dimension_mismatch():
 
 
 def test_strategy_table_names_the_paper_methods():
-    assert set(STRATEGIES) == {"random", "coreset", "ll", "llpp", "llpp_conv"}
+    assert set(PAPER_STRATEGIES) <= set(STRATEGIES.names())
     assert LEARNING_LOSS_STRATEGIES == ("ll", "llpp", "llpp_conv")
-    assert STRATEGIES["llpp_conv"][1] == "llpp_conv"
+    heads = {name: (STRATEGIES[name].head, STRATEGIES[name].objective) for name in PAPER_STRATEGIES}
+    assert heads == {"random": (None, None), "coreset": (None, None), "ll": ("gap", "ll"),
+                     "llpp": ("gap", "llpp"), "llpp_conv": ("pose_conv", "llpp")}
 
 
-def test_select_dispatches():
+def test_registered_rules_select_as_the_plain_functions():
+    from gammaal.al.strategies import Scores, run_selection
+
     scores = np.array([0.2, 0.9, 0.1, 0.5])
     for name in LEARNING_LOSS_STRATEGIES:
-        assert select(name, 2, seed=0, num_candidates=4, predicted_loss=scores).tolist() == [1, 3]
-    np.testing.assert_array_equal(select("random", 2, seed=5, num_candidates=4), random_selection(4, 2, 5))
+        picked = run_selection(STRATEGIES[name], Scores(4, predicted_loss=scores), 2, np.random.default_rng(0))
+        assert picked.tolist() == [1, 3]
+    picked = run_selection(STRATEGIES["random"], Scores(4), 2, np.random.default_rng(5))
+    np.testing.assert_array_equal(picked, random_selection(4, 2, 5))
     feats = np.arange(8, dtype=float).reshape(4, 2)
-    assert select("coreset", 1, seed=0, num_candidates=4, candidate_features=feats,
-                  labelled_features=feats[:1]).tolist() == [3]
-    with pytest.raises(ValueError, match="strategy"):
-        select("entropy", 1, seed=0, num_candidates=4)
-    with pytest.raises(ValueError, match="predicted_loss"):
-        select("llpp", 1, seed=0, num_candidates=4)
+    picked = run_selection(STRATEGIES["coreset"], Scores(4, embeddings=feats, labelled_embeddings=feats[:1]), 1,
+                           np.random.default_rng(0))
+    assert picked.tolist() == [3]
+    with pytest.raises(ValueError, match="unknown strategy 'entropy'"):
+        STRATEGIES["entropy"]
+    with pytest.raises(ValueError, match="needs \\['predicted_loss'\\]"):
+        run_selection(STRATEGIES["llpp"], Scores(4), 1, np.random.default_rng(0))

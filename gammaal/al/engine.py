@@ -344,6 +344,7 @@ def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int) -
     heads = {}
     for n in names:
         kind = STRATEGIES[n].head
+        kind = task.head_kinds.get(kind, kind)
         if kind is not None:
             taps = tuple(task.head_taps.get(kind, ())) or None
             heads[n] = HeadSpec(kind, STRATEGIES[n].objective, taps, dict(task.head_options.get(kind, {})))

@@ -48,6 +48,8 @@ class Task(ABC):
         Constructor options of a head kind (e.g. channels and map sizes).
     pool_groups : sequence of str or None
         A group label per pool item (e.g. its source domain); records then count the selected items per group.
+    head_kinds : mapping of head kind -> head kind
+        Head kinds this task builds in place of a strategy's declared one (e.g. its own variant of "gap").
     """
 
     labelled: Dataset
@@ -60,6 +62,7 @@ class Task(ABC):
     embedding_taps: Sequence[str] | None = None
     head_options: Mapping[str, Mapping] = MappingProxyType({})
     pool_groups: Sequence[str] | None = None
+    head_kinds: Mapping[str, str] = MappingProxyType({})
 
     @abstractmethod
     def build_model(self) -> nn.Module:
