@@ -12,11 +12,15 @@ cheap and torch-free:
 - ``pose.protocol``: the ``authors`` / ``standard`` settings records;
   ``pose.schedule``: the optimiser and plateau schedule a protocol names.
 - ``pose.convert``: the authors' and princeton-vl's checkpoints into our modules.
-- ``pose.data``, ``pose.strategies``, ``pose.loop``, ``pose.cli``: datasets,
-  selection strategies, the active learning loop and the command line.
-- ``pose.task``, ``pose.backbone``, ``pose.llpp_conv``: pose as a task of the
-  ``gammaal.al`` engine (``PoseTask``, the hourglass adapter with named taps, the
-  LL++conv head and strategy registered as plug-ins).
+- ``pose.data``, ``pose.datasets``: the dataset readers, and the base set / pool /
+  test set of a config behind one index space.
+- ``pose.task``, ``pose.backbone``, ``pose.llpp_conv``, ``pose.yoo_head``,
+  ``pose.strategies``: pose as a task of the ``gammaal.al`` engine (``PoseTask``,
+  the hourglass and HRNet adapters with named taps, the LL++conv and Yoo heads and
+  the strategy registry with pose's plug-ins).
+- ``pose.experiment``, ``pose.resume``, ``pose.provenance``, ``pose.cli``:
+  ``python -m pose run`` (the engine plus pose's checks, resume planning and
+  ``run.json`` provenance), ``pose.report`` its tables and figures.
 """
 
 __all__ = []

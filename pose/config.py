@@ -489,7 +489,7 @@ def validate_config(config: RunConfig) -> None:
 
     Every numeric field must be finite and within its range in
     :data:`pose.validation.NUMERIC_RANGES`. The checks that need the data
-    (files present, budget within the pool) run in :func:`pose.loop.prepare_data`,
+    (files present, budget within the pool) run in :func:`pose.datasets.prepare_data`,
     still before anything is written.
 
     Raises

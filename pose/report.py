@@ -1,8 +1,8 @@
 """Aggregate a run directory into the paper's Table 3, Fig. 5 and the gamma analysis.
 
-``write_report(run_dir)`` reads every ``<strategy>/seed_<s>/cycle_NN.json``
-(a run still in progress is reported as far as it got) and writes into
-``run_dir/report``:
+``write_report(run_dir)`` reads the run's typed records
+(:func:`gammaal.al.load_results`: every ``<strategy>/seed_<s>/cycle_NN.json``; a run
+still in progress is reported as far as it got) and writes into ``run_dir/report``:
 
 - ``table3a.{md,csv}``: PCK of the images each strategy selects at stage n,
   with the model that selected them (failure detection; lower is better);
@@ -24,46 +24,64 @@ from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from gammaal.al.records import CycleRecord
+from gammaal.al.results import Results, load_results
+
 from .checkpoint import atomic_write_bytes, atomic_write_text, read_run_json
+from .strategies import STRATEGIES
 
-__all__ = ["load_run", "table3a", "table3b", "correlation_table", "gamma_table", "write_report"]
-
-STRATEGY_LABELS = {"random": "Random", "coreset": "Core-set", "ll": "LL", "llpp": "LL++", "llpp_conv": "LL++conv"}
+__all__ = ["Run", "load_run", "table3a", "table3b", "correlation_table", "gamma_table", "write_report"]
 
 
-def load_run(run_dir: str | Path) -> dict:
-    """Read a run directory.
+@dataclass
+class Run:
+    """A run directory read back: ``meta`` is ``run.json``, ``results`` the typed cycle records."""
 
-    Returns
-    -------
-    dict
-        ``meta`` (run.json) and ``records[strategy][seed]`` = list of cycle
-        records, in cycle order, as far as the run got.
-    """
+    meta: dict
+    results: Results
+
+    @property
+    def cycles(self) -> int:
+        return self.results.cycles
+
+    @property
+    def metric(self) -> str:
+        return self.results.metric_name
+
+    def strategies(self) -> Iterator[tuple[str, dict[int, list[CycleRecord]]]]:
+        """``(strategy, {seed: records})`` for every strategy with at least one record."""
+        for strategy, seeds in self.results.records.items():
+            seeds = {seed: records for seed, records in seeds.items() if records}
+            if seeds:
+                yield strategy, seeds
+
+
+def load_run(run_dir: str | Path) -> Run:
+    """Read a run directory (``run.json`` and every cycle record, as far as the run got)."""
     run_dir = Path(run_dir)
     meta_path = run_dir / "run.json"
     if not meta_path.is_file():
         raise ValueError(f"RUN_DIR: {run_dir} has no run.json (not a `python -m pose run` output)")
     meta = read_run_json(meta_path, "restore it from a backup; it holds the run's config")
-    records: dict[str, dict[int, list[dict]]] = {}
-    for strategy in meta["strategies"]:
-        for seed in meta["seeds"]:
-            seed_dir = run_dir / strategy / f"seed_{seed}"
-            cycles = []
-            for c in range(meta["config"]["active"]["cycles"] + 1):
-                path = seed_dir / f"cycle_{c:02d}.json"
-                if not path.is_file():
-                    break
-                cycles.append(read_run_json(path, f"delete it and `python -m pose run --resume --out {run_dir}` "
-                                                  "recomputes it"))
-            if cycles:
-                records.setdefault(strategy, {})[seed] = cycles
-    return {"meta": meta, "records": records}
+    if "settings" not in meta:
+        raise ValueError(f"RUN_DIR: {meta_path} holds no engine settings (a run from before pose ran on "
+                         "gammaal.al); rerun it with `python -m pose run`")
+    return Run(meta, load_results(run_dir))
+
+
+def _at(seeds: dict[int, list[CycleRecord]], cycle: int) -> list[CycleRecord]:
+    """The records of ``cycle`` over the seeds that got that far."""
+    return [records[cycle] for records in seeds.values() if len(records) > cycle]
+
+
+def _selecting(seeds: dict[int, list[CycleRecord]], cycle: int) -> list[CycleRecord]:
+    return [r for r in _at(seeds, cycle) if r.selected]
 
 
 def _mean_std(values) -> tuple[float, float, int]:
@@ -85,72 +103,68 @@ def _cell(values, digits: int = 3) -> str:
 
 
 def _label(strategy: str) -> str:
-    return STRATEGY_LABELS.get(strategy, strategy)
+    return STRATEGIES[strategy].label if strategy in STRATEGIES else strategy
 
 
-def table3a(run: dict) -> tuple[list[str], list[list]]:
+def table3a(run: Run) -> tuple[list[str], list[list]]:
     """Failure detection: header and rows (strategy, then PCK of selected images per stage)."""
-    stages = run["meta"]["config"]["active"]["cycles"]
-    header = ["strategy"] + [f"Stage {s}" for s in range(1, stages + 1)]
+    header = ["strategy"] + [f"Stage {s}" for s in range(1, run.cycles + 1)]
     rows = []
-    for strategy, seeds in run["records"].items():
-        row = [_label(strategy)]
-        for stage in range(1, stages + 1):
-            row.append([cycles[stage - 1]["selection"]["pck"] for cycles in seeds.values()
-                        if len(cycles) >= stage and cycles[stage - 1].get("selection")])
-        rows.append(row)
+    for strategy, seeds in run.strategies():
+        rows.append([_label(strategy)] + [[r.selected_metric for r in _selecting(seeds, stage - 1)]
+                                          for stage in range(1, run.cycles + 1)])
     return header, rows
 
 
-def table3b(run: dict) -> tuple[list[str], list[list]]:
+def table3b(run: Run) -> tuple[list[str], list[list]]:
     """Test accuracy: header (# labelled images) and rows (strategy, test PCK per cycle)."""
-    a = run["meta"]["config"]["active"]
-    base = run["meta"]["sizes"]["base"]
-    header = ["strategy"] + [f"{base + c * a['budget']} images" for c in range(a["cycles"] + 1)]
+    sizes = {}
+    for _, seeds in run.strategies():
+        for c in range(run.cycles + 1):
+            for r in _at(seeds, c):
+                sizes.setdefault(c, r.num_labelled)
+    header = ["strategy"] + [f"{sizes[c]} images" if c in sizes else f"cycle {c}" for c in range(run.cycles + 1)]
     rows = []
-    for strategy, seeds in run["records"].items():
-        row = [_label(strategy)]
-        for c in range(a["cycles"] + 1):
-            row.append([cycles[c]["test"]["mean"] for cycles in seeds.values() if len(cycles) > c])
-        rows.append(row)
+    for strategy, seeds in run.strategies():
+        rows.append([_label(strategy)] + [[r.test_metric for r in _at(seeds, c)] for c in range(run.cycles + 1)])
     return header, rows
 
 
-def correlation_table(run: dict) -> tuple[list[str], list[list]]:
+def correlation_table(run: Run) -> tuple[list[str], list[list]]:
     """Per strategy and stage: correlations of predicted vs true loss, and selected vs pool mean loss."""
     header = ["strategy", "stage", "pearson", "spearman", "kendall", "mean loss selected", "mean loss pool"]
     rows = []
-    for strategy, seeds in run["records"].items():
-        stages = max(len(c) for c in seeds.values())
-        for stage in range(1, stages + 1):
-            sel = [cycles[stage - 1]["selection"] for cycles in seeds.values()
-                   if len(cycles) >= stage and cycles[stage - 1].get("selection")]
+    for strategy, seeds in run.strategies():
+        for stage in range(1, run.cycles + 1):
+            sel = _selecting(seeds, stage - 1)
             if not sel:
                 continue
-            corr = [s["correlation"] or {} for s in sel]
-            rows.append([_label(strategy), stage] + [[c.get(k) for c in corr] for k in ("pearson", "spearman", "kendall")]
-                        + [[s["mean_true_loss"] for s in sel], [s["pool_mean_true_loss"] for s in sel]])
+            corr = [r.correlation for r in sel]
+            rows.append([_label(strategy), stage]
+                        + [[getattr(c, k) if c else None for c in corr] for k in ("pearson", "spearman", "kendall")]
+                        + [[r.selected_true_loss for r in sel], [r.pool_true_loss for r in sel]])
     return header, rows
 
 
-def gamma_table(run: dict) -> tuple[list[str], list[list]]:
-    """Per strategy and cycle: fitted k, θ, KS; per δ (in units of the mean μ = kθ) the exact and
-    empirical fractions of pairs within δ, and φ(δ)."""
-    deltas = run["meta"]["config"]["active"]["gamma_deltas"]
+def gamma_table(run: Run) -> tuple[list[str], list[list]]:
+    """Per strategy and cycle: fitted k, θ, KS of the training losses; per δ (in units of the mean μ = kθ)
+    the exact and empirical fractions of pairs within δ, and φ(δ)."""
+    deltas = run.meta["settings"]["gamma_deltas"]
     header = ["strategy", "cycle", "labelled", "k", "theta", "KS"]
-    for r in deltas:
-        header += [f"exact δ={r:g}μ", f"empirical δ={r:g}μ", f"φ(δ={r:g}μ)"]
+    for d in deltas:
+        header += [f"exact δ={d:g}μ", f"empirical δ={d:g}μ", f"φ(δ={d:g}μ)"]
     rows = []
-    for strategy, seeds in run["records"].items():
-        cycles_done = max(len(c) for c in seeds.values())
-        for c in range(cycles_done):
-            gam = [cycles[c]["gamma"] for cycles in seeds.values() if len(cycles) > c and "k" in cycles[c]["gamma"]]
-            labelled = [cycles[c]["num_labelled"] for cycles in seeds.values() if len(cycles) > c]
-            row = [_label(strategy), c, labelled[0] if labelled else None,
-                   [g["k"] for g in gam], [g["theta"] for g in gam], [g["ks_statistic"] for g in gam]]
+    for strategy, seeds in run.strategies():
+        for c in range(run.cycles + 1):
+            done = _at(seeds, c)
+            if not done:
+                continue
+            fits = [r.train_gamma for r in done if r.train_gamma is not None and r.train_gamma.k is not None]
+            row = [_label(strategy), c, done[0].num_labelled,
+                   [g.k for g in fits], [g.theta for g in fits], [g.ks_statistic for g in fits]]
             for i in range(len(deltas)):
-                row += [[g["deltas"][i]["prob_within"] for g in gam], [g["deltas"][i]["empirical"] for g in gam],
-                        [g["deltas"][i]["phi"] for g in gam]]
+                row += [[g.deltas[i].prob_within for g in fits], [g.deltas[i].empirical for g in fits],
+                        [g.deltas[i].phi for g in fits]]
             rows.append(row)
     return header, rows
 
@@ -196,34 +210,30 @@ def _save_figure(fig, path: Path) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def _plot_scatter(run: dict, path: Path, plt) -> bool:
+def _plot_scatter(run: Run, path: Path, plt) -> bool:
     """Fig. 5: predicted vs true loss on the scored pool, selected images highlighted (first seed)."""
     panels = []
-    for strategy, seeds in run["records"].items():
+    for strategy, seeds in run.strategies():
         seed = min(seeds)
-        for record in seeds[seed]:
-            sel = record.get("selection")
-            if sel and sel.get("predicted_loss") is not None:
-                panels.append((strategy, seed, sel))
+        panels += [(strategy, seed, r) for r in seeds[seed] if r.selected and r.predicted_loss is not None]
     if not panels:
         return False
     strategies = list(dict.fromkeys(p[0] for p in panels))
-    stages = max(p[2]["stage"] for p in panels)
+    stages = max(r.cycle for _, _, r in panels) + 1
     fig, axes = plt.subplots(len(strategies), stages, figsize=(3.2 * stages, 2.9 * len(strategies)), squeeze=False)
     for ax in axes.flat:
         ax.set_visible(False)
-    for strategy, seed, sel in panels:
-        ax = axes[strategies.index(strategy), sel["stage"] - 1]
+    for strategy, seed, r in panels:
+        ax = axes[strategies.index(strategy), r.cycle]
         ax.set_visible(True)
-        true = np.asarray(sel["true_loss"], float)
-        pred = np.asarray(sel["predicted_loss"], float)
-        mask = np.asarray(sel["selected_mask"], bool)
+        true = np.asarray(r.true_loss, float)
+        pred = np.asarray(r.predicted_loss, float)
+        mask = np.isin(np.asarray(r.candidates), r.selected)
         ax.scatter(true[~mask], pred[~mask], s=4, alpha=0.4, color="tab:blue", label="pool")
         ax.scatter(true[mask], pred[mask], s=6, color="black", label="selected")
-        corr = sel.get("correlation") or {}
-        title = f"{_label(strategy)} stage {sel['stage']} (seed {seed})"
-        if corr:
-            title += f"\nρ_s={corr['spearman']:.2f} τ={corr['kendall']:.2f}"
+        title = f"{_label(strategy)} stage {r.cycle + 1} (seed {seed})"
+        if r.correlation is not None:
+            title += f"\nρ_s={r.correlation.spearman:.2f} τ={r.correlation.kendall:.2f}"
         ax.set_title(title, fontsize=8)
         ax.set_xlabel("true loss", fontsize=8)
         ax.set_ylabel("predicted loss", fontsize=8)
@@ -235,11 +245,11 @@ def _plot_scatter(run: dict, path: Path, plt) -> bool:
     return True
 
 
-def _plot_gamma(run: dict, path: Path, plt) -> bool:
+def _plot_gamma(run: Run, path: Path, plt) -> bool:
     """Histogram of per-image training losses per cycle with the fitted gamma density (first seed)."""
     from scipy import stats
 
-    rows = [(s, seeds[min(seeds)]) for s, seeds in run["records"].items()]
+    rows = [(s, seeds[min(seeds)]) for s, seeds in run.strategies()]
     if not rows:
         return False
     ncols = max(len(cycles) for _, cycles in rows)
@@ -250,16 +260,16 @@ def _plot_gamma(run: dict, path: Path, plt) -> bool:
         for c, record in enumerate(cycles):
             ax = axes[i, c]
             ax.set_visible(True)
-            losses = np.asarray(record.get("train_losses") or [], float)
+            losses = np.asarray(record.train_loss or [], float)
             losses = losses[np.isfinite(losses) & (losses > 0)]
             if losses.size:
                 ax.hist(losses, bins=30, density=True, color="tab:gray", alpha=0.6)
-            g = record["gamma"]
-            title = f"{_label(strategy)} cycle {c} (n={record['num_labelled']})"
-            if "k" in g and losses.size:
+            g = record.train_gamma
+            title = f"{_label(strategy)} cycle {c} (n={record.num_labelled})"
+            if g is not None and g.k is not None and losses.size:
                 x = np.linspace(0, losses.max() * 1.05, 200)
-                ax.plot(x, stats.gamma.pdf(x, g["k"], scale=g["theta"]), color="tab:red")
-                title += f"\nk={g['k']:.2f} θ={g['theta']:.3g} KS={g['ks_statistic']:.3f}"
+                ax.plot(x, stats.gamma.pdf(x, g.k, scale=g.theta), color="tab:red")
+                title += f"\nk={g.k:.2f} θ={g.theta:.3g} KS={g.ks_statistic:.3f}"
             ax.set_title(title, fontsize=8)
             ax.set_xlabel("per-image training loss", fontsize=8)
             ax.set_ylabel("density", fontsize=8)
@@ -270,33 +280,27 @@ def _plot_gamma(run: dict, path: Path, plt) -> bool:
     return True
 
 
-def _plot_curves(run: dict, path: Path, plt) -> bool:
-    """Test accuracy vs number of labelled images, and PCK of the selected images per stage."""
-    if not run["records"]:
+def _plot_curves(run: Run, path: Path, plt) -> bool:
+    """Test accuracy vs number of labelled images, and PCK of the selected images per stage (mean ± std)."""
+    if not any(True for _ in run.strategies()):
         return False
-    metric = run["meta"].get("metric", "PCK")
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    _, rows_b = table3b(run)
-    a = run["meta"]["config"]["active"]
-    base = run["meta"]["sizes"]["base"]
-    for row in rows_b:
-        stats_ = [_mean_std(v) for v in row[1:]]
-        x = [base + c * a["budget"] for c, s in enumerate(stats_) if s[2]]
-        left.errorbar(x, [s[0] for s in stats_ if s[2]], yerr=[s[1] for s in stats_ if s[2]], marker="o",
-                      capsize=3, label=row[0])
+    for strategy, seeds in run.strategies():
+        points = [(_at(seeds, c)[0].num_labelled, _mean_std([r.test_metric for r in _at(seeds, c)]))
+                  for c in range(run.cycles + 1) if _at(seeds, c)]
+        left.errorbar([x for x, _ in points], [m for _, (m, _, _) in points], yerr=[s for _, (_, s, _) in points],
+                      marker="o", capsize=3, label=_label(strategy))
+        stages = [(c + 1, _mean_std([r.selected_metric for r in _selecting(seeds, c)]))
+                  for c in range(run.cycles) if _selecting(seeds, c)]
+        right.errorbar([x for x, _ in stages], [m for _, (m, _, _) in stages], yerr=[s for _, (_, s, _) in stages],
+                       marker="o", capsize=3, label=_label(strategy))
     left.set_xlabel("labelled images")
-    left.set_ylabel(f"test {metric}")
+    left.set_ylabel(f"test {run.metric}")
     left.set_title("Table 3(b): test accuracy")
     left.legend(fontsize=8)
-    _, rows_a = table3a(run)
-    for row in rows_a:
-        stats_ = [_mean_std(v) for v in row[1:]]
-        x = [s + 1 for s, st in enumerate(stats_) if st[2]]
-        right.errorbar(x, [st[0] for st in stats_ if st[2]], yerr=[st[1] for st in stats_ if st[2]], marker="o",
-                       capsize=3, label=row[0])
-    right.set_xticks(range(1, a["cycles"] + 1))
+    right.set_xticks(range(1, run.cycles + 1))
     right.set_xlabel("stage")
-    right.set_ylabel(f"{metric} of selected images (lower = failures found)")
+    right.set_ylabel(f"{run.metric} of selected images (lower = failures found)")
     right.set_title("Table 3(a): failure detection")
     fig.tight_layout()
     _save_figure(fig, path)
@@ -326,15 +330,16 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> Path
 
     run = load_run(run_dir)
     out = Path(out_dir) if out_dir else Path(run_dir) / "report"
-    meta = run["meta"]
-    metric = meta.get("metric", "PCK")
-    seeds_done = defaultdict(int)
-    for strategy, seeds in run["records"].items():
-        seeds_done[strategy] = sum(len(c) == meta["config"]["active"]["cycles"] + 1 for c in seeds.values())
+    meta = run.meta
+    metric = run.metric
+    seeds_done = {strategy: sum(len(c) == run.cycles + 1 for c in seeds.values())
+                  for strategy, seeds in run.results.records.items()}
+    name = (meta.get("config") or {}).get("name", Path(run_dir).name)
     sections = [
-        f"# Active learning report: {meta['config']['name']}\n",
-        f"Metric {metric}; seeds {meta['seeds']}; git {meta['git'].get('revision')}; "
-        f"torch {meta['versions'].get('torch')}; device {meta.get('device')} x{meta.get('world_size')}.\n",
+        f"# Active learning report: {name}\n",
+        f"Metric {metric}; seeds {run.results.seeds}; git {(meta.get('git') or {}).get('revision')}; "
+        f"torch {(meta.get('versions') or {}).get('torch')}; device {meta.get('device')} "
+        f"x{meta.get('world_size')}.\n",
         "Completed seeds per strategy: " + ", ".join(f"{_label(s)} {n}" for s, n in seeds_done.items()) + "\n",
     ]
     tables = [

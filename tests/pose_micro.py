@@ -1,4 +1,4 @@
-"""The micro pose config shared by the loop tests: an 8-channel hourglass on 64 px, a dozen images."""
+"""The micro pose config shared by the pose run tests: an 8-channel hourglass on 64 px, a dozen images."""
 from pathlib import Path
 
 from pose.checkpoint import read_json
@@ -25,7 +25,7 @@ def micro(**sections) -> dict:
 
 
 def selections(run_dir: Path, strategy: str, seed: int = 0) -> list[list[int]]:
-    """Selected dataset indices per stage of one strategy and seed."""
+    """Selected pool indices per stage of one strategy and seed."""
     seed_dir = run_dir / strategy / f"seed_{seed}"
     records = [read_json(p) for p in sorted(seed_dir.glob("cycle_*.json"))]
-    return [r["selection"]["indices"] for r in records if r["selection"]]
+    return [r["selected"] for r in records if r["selected"]]

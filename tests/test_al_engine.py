@@ -406,7 +406,7 @@ def test_damaged_run_files_name_the_file_and_the_fix(tmp_path):
     record = out / "llpp" / "seed_0" / "cycle_01.json"
     text = record.read_text()
     record.write_text('{"strategy": "ll')  # truncated
-    with pytest.raises(al.CorruptRunFile, match=r"cycle_01\.json: truncated or corrupt.*delete .*seed_0"):
+    with pytest.raises(al.CorruptRunFile, match=r"cycle_01\.json: truncated or corrupt.*delete it and resume"):
         al.load_results(out)
     with pytest.raises(al.CorruptRunFile, match=r"cycle_01\.json: truncated or corrupt.*recompute cycle 1"):
         al.run(toy_task(), out, ["llpp"], seeds=1, resume=True, **SETTINGS)  # checked before any step runs

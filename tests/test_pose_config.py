@@ -10,7 +10,7 @@ import yaml
 from pose.cli import main
 from pose.config import (RunConfig, apply_overrides, config_from_dict, load_config, set_fields,
                          validate_config)
-from pose.loop import run_experiment
+from pose.experiment import run_experiment
 from pose.validation import NUMERIC_RANGES, check_image_files
 
 from pose_micro import micro

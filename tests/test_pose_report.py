@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 
 import pose.report as report
+from gammaal.al.records import (Correlations, CycleRecord, GammaAnalysis, GammaDelta, TrainingRecord,
+                                 to_dict)
 from pose.checkpoint import atomic_write_json
 from pose.cli import main
 
@@ -12,30 +14,27 @@ RNG = np.random.default_rng(5)
 def _record(seed, cycle, cycles, pck, test):
     true = RNG.gamma(2.0, 0.01, 10)
     predicted = true + RNG.normal(0, 0.005, 10)
-    mask = np.zeros(10, bool)
-    mask[:2] = True
-    return {
-        "seed": seed, "cycle": cycle, "num_labelled": 4 + 2 * cycle, "strategy": "llpp", "seconds": 1.0,
-        "train": {"history": [], "best_epoch": 0},
-        "test": {"metric": "PCK@0.2", "mean": test, "per_joint": [test] * 14, "mean_loss": 0.01},
-        "gamma": {"n": 10, "n_excluded": 0, "k": 2.0 + seed, "theta": 0.01, "ks_statistic": 0.1,
-                  "deltas": [{"delta_over_mean": 0.1, "delta": 0.002, "prob_within": 0.1, "empirical": 0.12,
-                              "phi": 0.4}]},
-        "train_losses": RNG.gamma(2.0, 0.01, 4 + 2 * cycle).tolist(),
-        "selection": None if cycle == cycles else {
-            "stage": cycle + 1, "indices": [4, 5], "pck": pck, "pool_pck": 0.3, "mean_true_loss": 0.02,
-            "pool_mean_true_loss": 0.01, "correlation": {"pearson": 0.5, "spearman": 0.4, "kendall": 0.3},
-            "predicted_loss": predicted.tolist(), "true_loss": true.tolist(), "selected_mask": mask.tolist()},
-    }
+    train_gamma = GammaAnalysis(n=10, n_excluded=0, k=2.0 + seed, theta=0.01, ks_statistic=0.1,
+                                deltas=[GammaDelta(0.1, 0.002, 0.1, 0.12, 0.4)])
+    record = CycleRecord(strategy="llpp", seed=seed, cycle=cycle, num_labelled=4 + 2 * cycle, metric_name="PCK@0.2",
+                         test_metric=test, test_loss=0.01, training=TrainingRecord([], 0, 1.0),
+                         train_gamma=train_gamma, train_loss=RNG.gamma(2.0, 0.01, 4 + 2 * cycle).tolist())
+    if cycle < cycles:
+        record.selected = [0, 1]
+        record.selected_true_loss, record.pool_true_loss = 0.02, 0.01
+        record.selected_metric, record.pool_metric = pck, 0.3
+        record.correlation = Correlations(0.5, 0.4, 0.3)
+        record.candidates = list(range(10))
+        record.predicted_loss, record.true_loss = predicted.tolist(), true.tolist()
+    return to_dict(record)
 
 
 def fake_run(root, seeds, cycles=2):
     """A run directory of one strategy (LL++) with hand-chosen PCKs: seed s selects PCK 0.1 + 0.1 s."""
-    config = {"name": "fake", "active": {"cycles": cycles, "budget": 2, "gamma_deltas": [0.1]}}
+    settings = {"strategies": ["llpp"], "seeds": list(seeds), "cycles": cycles, "budget": 2, "gamma_deltas": [0.1]}
     atomic_write_json(root / "run.json", {
-        "config": config, "seeds": list(seeds), "strategies": ["llpp"], "metric": "PCK@0.2",
-        "sizes": {"base": 4}, "git": {"revision": None}, "versions": {"torch": "x"}, "device": "cpu",
-        "world_size": 1})
+        "settings": settings, "metric_name": "PCK@0.2", "config": {"name": "fake"}, "git": {"revision": None},
+        "versions": {"torch": "x"}, "device": "cpu", "world_size": 1})
     for seed in seeds:
         for cycle in range(cycles + 1):
             record = _record(seed, cycle, cycles, pck=0.1 + 0.1 * seed, test=0.5 + 0.1 * seed)

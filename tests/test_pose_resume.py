@@ -7,7 +7,8 @@ import pytest
 from pose.checkpoint import CorruptRunFile, atomic_write_json
 from pose.config import config_from_dict
 from pose.provenance import current_settings, settings_differences
-from pose.resume import plan_resume, read_state, resume_point
+from gammaal.al.resume import read_state, resume_point
+from pose.resume import plan_resume
 
 from pose_micro import micro
 
@@ -104,7 +105,7 @@ def test_corrupt_state_or_record_names_the_file(tmp_path):
         read_state(root / "state.json", 10, "delete it")
     (root / "state.json").write_text(json.dumps({"cycle": 1, "step": "selected",
                                                  "labelled": {"size": 9, "acquired_at": ACQUIRED[:9]}}))
-    with pytest.raises(ValueError, match="the labelled set has 9 images, but the data of this config has 10"):
+    with pytest.raises(ValueError, match="the labelled set has 9 items, but the pool of this task has 10"):
         read_state(root / "state.json", 10, "fix")
 
 

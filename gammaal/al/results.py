@@ -11,6 +11,7 @@ from scipy import stats
 
 from .checkpoint import CorruptRunFile, read_run_json
 from .records import CycleRecord, from_dict
+from .resume import recompute_fix
 
 __all__ = ["Results", "load_results", "t_interval", "CORRELATION_FIELDS"]
 
@@ -65,7 +66,7 @@ class Results:
 
 
 def _record(path: Path) -> CycleRecord:
-    fix = f"delete {path.parent} and resume to recompute this strategy and seed"
+    fix = recompute_fix(int(path.stem.rpartition("_")[2]))
     data = read_run_json(path, fix)
     try:
         return from_dict(CycleRecord, data)

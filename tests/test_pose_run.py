@@ -1,4 +1,5 @@
-"""The active-learning loop on a micro synthetic config: records, resume, DDP, config errors."""
+"""`python -m pose run` (the gammaal.al engine on PoseTask) on a micro synthetic config: records, resume, DDP,
+config errors."""
 import json
 import os
 import shutil
@@ -15,7 +16,9 @@ from pose.checkpoint import atomic_write_json, read_json
 from pose.cli import main
 from pose.config import config_from_dict, config_to_dict, load_config, preset_names
 from gammaal import empirical_pair_fraction
-from pose.loop import LabelledSet, gamma_analysis, loss_correlations, run_experiment
+from gammaal.al import LabelledSet
+from gammaal.al.analysis import gamma_analysis, loss_correlations
+from pose.experiment import run_experiment
 import pose.report as report_module
 from pose.report import write_report
 
@@ -54,21 +57,22 @@ def test_gamma_analysis_recovers_the_law_and_agrees_with_pairs():
     rng = np.random.default_rng(1)
     losses = rng.gamma(4.0, 0.066, size=4000)  # the paper's Fig. 3 law
     result = gamma_analysis(np.append(losses, 0.0), [0.1, 0.5])
-    assert result["n_excluded"] == 1
-    assert result["k"] == pytest.approx(4.0, rel=0.1)
-    assert result["theta"] == pytest.approx(0.066, rel=0.1)
-    for row in result["deltas"]:
-        assert row["empirical"] == pytest.approx(row["prob_within"], abs=0.02)
-        assert 0 < row["phi"] < 0.5
-    assert gamma_analysis([1.0], [0.1]) == {"n": 1, "n_excluded": 0}
+    assert result.n_excluded == 1
+    assert result.k == pytest.approx(4.0, rel=0.1)
+    assert result.theta == pytest.approx(0.066, rel=0.1)
+    for row in result.deltas:
+        assert row.empirical == pytest.approx(row.prob_within, abs=0.02)
+        assert 0 < row.phi < 0.5
+    one = gamma_analysis([1.0], [0.1])
+    assert (one.n, one.n_excluded, one.k) == (1, 0, None)
     tied = gamma_analysis([0.5, 0.5 * (1 + 1e-15), 0.5], [0.1])   # spread below rounding: no fit, a reason
-    assert "k" not in tied and "spread" in tied["fit_error"]
+    assert tied.k is None and "spread" in tied.fit_error
 
 
 def test_loss_correlations():
     assert loss_correlations(None, [1, 2, 3]) is None
     c = loss_correlations([1.0, 2.0, 3.0, 4.0], [1.0, 3.0, 2.0, 4.0])
-    assert c["spearman"] == pytest.approx(0.8) and -1 <= c["kendall"] <= 1
+    assert c.spearman == pytest.approx(0.8) and -1 <= c.kendall <= 1
 
 
 # ----------------------------------------------------------------------------- configs
@@ -140,47 +144,48 @@ def full_run(tmp_path_factory):
 
 def test_two_cycle_run_writes_expected_records(full_run):
     meta = read_json(full_run / "run.json")
-    assert {"config", "seeds", "strategies", "versions", "git", "command", "metric"} <= set(meta)
+    assert {"config", "seeds", "strategies", "versions", "git", "command", "metric", "settings"} <= set(meta)
     assert {"torch", "numpy", "scipy", "python"} <= set(meta["versions"])
     assert "revision" in meta["git"]
     execution = meta["execution"]
     assert execution["torch_threads"] == 1 and execution["device"] == "cpu" and execution["world_size"] == 1
     assert isinstance(execution["deterministic_algorithms"], bool) and execution["device_name"]
     assert {"omp_num_threads", "cudnn_deterministic", "cudnn_benchmark", "torch"} <= set(execution)
+    assert meta["settings"]["strategies"] == ALL and meta["settings"]["budget"] == 2
+    assert read_json(full_run / "base" / "seed_0" / "state.json")["heads"] == ["ll", "llpp", "llpp_conv"]
     for strategy in ALL:
         seed_dir = full_run / strategy / "seed_0"
         assert read_json(seed_dir / "state.json")["step"] == "finished"
         records = [read_json(seed_dir / f"cycle_{c:02d}.json") for c in range(3)]
         assert [r["num_labelled"] for r in records] == [4, 6, 8]
         for r in records:
-            assert {"train", "test", "gamma", "train_losses", "seconds"} <= set(r)
-            assert r["test"]["metric"] == "PCK@0.2" and 0 <= r["test"]["mean"] <= 1
-            assert {"n", "n_excluded"} <= set(r["gamma"])
-            if "k" in r["gamma"]:
-                assert {"theta", "ks_statistic", "deltas"} <= set(r["gamma"])
-                assert {"prob_within", "empirical", "phi", "delta"} <= set(r["gamma"]["deltas"][0])
-        assert records[2]["selection"] is None
+            assert r["metric_name"] == "PCK@0.2" and 0 <= r["test_metric"] <= 1 and r["test_loss"] > 0
+            gamma = r["train_gamma"]
+            assert gamma["n"] == r["num_labelled"] and len(r["train_loss"]) == r["num_labelled"]
+            if gamma["k"] is not None:
+                assert gamma["theta"] > 0 and 0 <= gamma["ks_statistic"] <= 1
+                assert {"prob_within", "empirical", "phi", "delta"} <= set(gamma["deltas"][0])
+            assert r["training"]["history"] and r["seconds"] > 0
+        assert records[2]["selected"] == []
         chosen = []
-        for stage, r in enumerate(records[:2], start=1):
-            sel = r["selection"]
-            assert sel["stage"] == stage and len(sel["indices"]) == 2
-            assert {"pck", "pool_pck", "true_loss", "predicted_loss", "correlation", "scored_indices",
-                    "selected_mask", "domains", "mean_true_loss", "pool_mean_true_loss"} <= set(sel)
-            # Only the shifted "lspet" pool is ever selected from.
-            assert sel["domains"] == {"lsp": 0, "lspet": 2}
-            assert all(i >= 4 for i in sel["indices"])
-            chosen += sel["indices"]
+        for r in records[:2]:
+            assert len(r["selected"]) == 2 and set(r["selected"]) <= set(r["candidates"])
+            assert 0 <= r["selected_metric"] <= 1 and 0 <= r["pool_metric"] <= 1
+            assert r["selected_true_loss"] > 0 and r["pool_true_loss"] > 0
+            assert len(r["true_loss"]) == len(r["candidates"])
+            assert r["selected_groups"] == {"lspet": 2}  # the pool is the shifted LSPET part
+            chosen += r["selected"]
             has_head = strategy not in ("random", "coreset")
-            assert (sel["predicted_loss"] is not None) == has_head
+            assert (r["predicted_loss"] is not None) == has_head == (r["correlation"] is not None)
         assert len(set(chosen)) == len(chosen)
         assert (seed_dir / "trained_02.pt").is_file()
 
 
 def test_learning_loss_strategies_select_their_top_predicted_losses(full_run):
     for strategy in ("ll", "llpp", "llpp_conv"):
-        sel = read_json(full_run / strategy / "seed_0" / "cycle_00.json")["selection"]
-        order = np.argsort(-np.asarray(sel["predicted_loss"]), kind="stable")[:2]
-        assert np.asarray(sel["scored_indices"])[order].tolist() == sel["indices"]
+        r = read_json(full_run / strategy / "seed_0" / "cycle_00.json")
+        order = np.argsort(-np.asarray(r["predicted_loss"]), kind="stable")[:2]
+        assert np.asarray(r["candidates"])[order].tolist() == r["selected"]
 
 
 def test_report_writes_tables_and_figures(full_run, tmp_path, monkeypatch):
@@ -283,8 +288,8 @@ def test_kill_and_resume_makes_identical_selections(full_run, tmp_path):
         assert selections(out, strategy) == selections(full_run, strategy)
         resumed = read_json(out / strategy / "seed_0" / "cycle_02.json")
         uninterrupted = read_json(full_run / strategy / "seed_0" / "cycle_02.json")
-        assert resumed["test"]["mean"] == uninterrupted["test"]["mean"]
-        assert resumed["train_losses"] == uninterrupted["train_losses"]
+        assert resumed["test_metric"] == uninterrupted["test_metric"]
+        assert resumed["train_loss"] == uninterrupted["train_loss"]
 
 
 class DyingOs:
@@ -349,8 +354,9 @@ def test_killed_inside_an_atomic_write_resumes_cleanly_and_identically(full_run,
         for cycle in range(3):
             resumed = read_json(out / strategy / "seed_0" / f"cycle_{cycle:02d}.json")
             uninterrupted = read_json(full_run / strategy / "seed_0" / f"cycle_{cycle:02d}.json")
-            assert resumed["test"] == uninterrupted["test"]
-            assert resumed["train_losses"] == uninterrupted["train_losses"]
+            assert (resumed["test_metric"], resumed["test_loss"]) == \
+                (uninterrupted["test_metric"], uninterrupted["test_loss"])
+            assert resumed["train_loss"] == uninterrupted["train_loss"]
 
 
 def test_corrupt_run_files_name_the_fix_and_deleting_them_recomputes(full_run, tmp_path, capsys):
@@ -389,7 +395,7 @@ def test_corrupt_run_files_name_the_fix_and_deleting_them_recomputes(full_run, t
     assert selections(out, "llpp") == selections(full_run, "llpp")
     for cycle in range(3):
         name = f"cycle_{cycle:02d}.json"
-        assert read_json(seed_dir / name)["test"] == read_json(full_run / "llpp" / "seed_0" / name)["test"]
+        assert read_json(seed_dir / name)["test_metric"] == read_json(full_run / "llpp" / "seed_0" / name)["test_metric"]
 
     state = seed_dir / "state.json"
     state.write_bytes(b"")
@@ -460,18 +466,18 @@ def _assert_greedy_up_to_ties(features, labelled_features, positions):
 def test_two_process_gloo_run_matches_one_process(tmp_path, monkeypatch):
     # Without training steps both runs score the pool with identical models, so this checks
     # sharded scoring, gathering, rank-0 selection and broadcast.
-    import pose.loop
+    import gammaal.al.engine
 
     strategies = ["random", "coreset", "llpp"]
     config = micro(train={"epochs": 0, "batch_size": 4}, active={"strategies": strategies})
     inputs = {s: [] for s in strategies}  # what the one-process run's selection rule saw, per stage
-    rule = pose.loop.select
+    rule = gammaal.al.engine.run_selection
 
-    def recording_select(strategy, budget, **kwargs):
-        inputs[strategy].append(kwargs)
-        return rule(strategy, budget, **kwargs)
+    def recording_selection(strategy, scores, budget, rng):
+        inputs[strategy.name].append(scores)
+        return rule(strategy, scores, budget, rng)
 
-    monkeypatch.setattr(pose.loop, "select", recording_select)
+    monkeypatch.setattr(gammaal.al.engine, "run_selection", recording_selection)
     single = tmp_path / "single"
     run_experiment(config_from_dict(config), single)
     double = tmp_path / "double"
@@ -480,19 +486,20 @@ def test_two_process_gloo_run_matches_one_process(tmp_path, monkeypatch):
     assert read_json(double / "run.json")["world_size"] == 2
     for strategy in strategies:
         for cycle, seen in enumerate(inputs[strategy]):
-            a = read_json(single / strategy / "seed_0" / f"cycle_{cycle:02d}.json")["selection"]
-            b = read_json(double / strategy / "seed_0" / f"cycle_{cycle:02d}.json")["selection"]
-            assert b["scored_indices"] == a["scored_indices"]
+            a = read_json(single / strategy / "seed_0" / f"cycle_{cycle:02d}.json")
+            b = read_json(double / strategy / "seed_0" / f"cycle_{cycle:02d}.json")
+            assert b["candidates"] == a["candidates"]
             np.testing.assert_allclose(b["true_loss"], a["true_loss"], rtol=1e-5)
+            positions = [b["candidates"].index(i) for i in b["selected"]]
             if strategy == "random":
                 # Exact: the draw depends only on the seed and the number of candidates, never on scores.
-                assert b["indices"] == a["indices"]
+                assert b["selected"] == a["selected"]
             elif strategy == "coreset":
-                _assert_greedy_up_to_ties(seen["candidate_features"], seen["labelled_features"], b["positions"])
+                _assert_greedy_up_to_ties(seen.embeddings, seen.labelled_embeddings, positions)
             else:
                 np.testing.assert_allclose(b["predicted_loss"], a["predicted_loss"], rtol=1e-5)
-                _assert_top_k_up_to_ties(a["predicted_loss"], b["positions"], len(a["positions"]))
-            if sorted(b["indices"]) != sorted(a["indices"]):
+                _assert_top_k_up_to_ties(a["predicted_loss"], positions, len(positions))
+            if sorted(b["selected"]) != sorted(a["selected"]):
                 break  # a near-tie went the other way: the later stages choose from other pools
         assert len(inputs[strategy]) == 2  # both stages were selected (and the first always compared)
 
@@ -508,5 +515,5 @@ def test_two_process_gloo_training_run_completes(tmp_path):
     for strategy in ["coreset", "llpp_conv"]:
         sels = selections(out, strategy)
         assert len(sels) == 2 and len(set(sels[0] + sels[1])) == 4
-        history = read_json(out / strategy / "seed_0" / "cycle_01.json")["train"]["history"]
+        history = read_json(out / strategy / "seed_0" / "cycle_01.json")["training"]["history"]
         assert len(history) == 2
