@@ -12,7 +12,7 @@ trained and scored, both objectives on the normalised target, plateau patience 5
 augmentation (shift 0.2, rotation 45°, flips p = 0.5, square box 1.75×, U(1.5, 2) in training).
 ``standard`` is the official MPII / princeton-vl / mmpose practice.
 
-Settings that need a loop call site name it in :data:`CALL_SITES` (for the engine that wires
+Settings that need a call site in the run name it in :data:`CALL_SITES` (for the engine that wires
 them); the README table "protocol: authors | standard" is generated from the same records by
 :func:`protocol_table`.
 """
@@ -184,34 +184,34 @@ PROTOCOLS: dict[str, Protocol] = {
 
 #: Where each setting takes effect: the module/function that reads it (wired) or must read it.
 CALL_SITES: dict[str, str] = {
-    "conv_reduce": "loop.build_network -> heads.build_head(reduce=)",
-    "fc_era": "loop.build_network -> heads.build_head(fc_era=)",
-    "merge": "loop.build_network -> StackedHourglass(merge=)",
+    "conv_reduce": "task.PoseTask -> backbone taps head_options['pose_conv'] -> ConvLossHead(reduce=)",
+    "fc_era": "task.PoseTask -> head_options ('gap' widths, 'pose_conv' fc_era=)",
+    "merge": "backbone._hourglass -> StackedHourglass(merge=)",
     "heatmap_peak": "data.base.PoseDataset.__getitem__ -> gaussian_heatmaps(peak=)",
     "heatmap_window": "data.base.PoseDataset.__getitem__ -> gaussian_heatmaps(window=)",
-    "train_invisible_joints": "loop.PoseNetwork.forward -> per_image_loss(visible=None) for the heatmap loss",
+    "train_invisible_joints": "task.PoseTask.loss -> per_image_loss(visible=None) for the heatmap loss",
     "occluded_joints": "data.mpii / data.lsp visibility -> the target's visible mask and dataset.scored",
-    "ranking_target": "loop.PoseNetwork.forward and pool scoring -> per_image_loss(**ranking_target_options(...))",
-    "plateau_monitor": "loop.train_model -> scheduler.step(validation loss) and the best-epoch rule",
-    "plateau_patience": "loop.train_model -> ReduceLROnPlateau(patience=)",
-    "plateau_cooldown": "loop.train_model -> schedule.build_optimizer(model, heads, protocol, lr)",
-    "min_lr": "loop.train_model -> schedule.build_optimizer(model, heads, protocol, lr)",
-    "head_lr_decays": "loop.train_model -> schedule.build_optimizer(model, heads, protocol, lr)",
+    "ranking_target": "gammaal.al.training / scoring: a per-head true loss from the task -> per_image_loss(**ranking_target_options(...))",
+    "plateau_monitor": "gammaal.al.training.train_network -> scheduler.step(validation loss) and the best-epoch rule",
+    "plateau_patience": "task.engine_settings -> gammaal.al.training.train_network -> ReduceLROnPlateau(patience=)",
+    "plateau_cooldown": "gammaal.al.training.train_network -> schedule.build_optimizer(model, heads, protocol, lr)",
+    "min_lr": "gammaal.al.training.train_network -> schedule.build_optimizer(model, heads, protocol, lr)",
+    "head_lr_decays": "gammaal.al.training.train_network -> schedule.build_optimizer(model, heads, protocol, lr)",
     "rotation": "data.base._augmentation -> sample_augmentation(rng, augment_spec(p))",
     "shift": "data.base._augmentation / __getitem__ -> compose_affine(crop, shift_matrix(params.shift))",
     "scale_range": "data.base._augmentation -> sample_augmentation(rng, augment_spec(p))",
     "flip_probability": "data.base._augmentation -> sample_augmentation(rng, augment_spec(p))",
     "box_margin": "data.lsp.box_from_joints (BOX_MARGIN)",
     "box_margin_train": "data.base.__getitem__ -> scale factor U(a, b) / box_margin in training",
-    "pck_total": "loop.accuracy (its 3 callers) -> metrics.pck(total=) ('official' for MPII only)",
-    "pck_boundary": "loop.accuracy (its 3 callers) -> metrics.pck(boundary=)",
+    "pck_total": "task.PoseTask.metric -> UnionDataset.accuracy -> metrics.pck(total=) ('official' for 16 joints)",
+    "pck_boundary": "task.PoseTask.metric -> UnionDataset.accuracy -> metrics.pck(boundary=)",
     "head_size_factor": "data.mpii head size -> metrics.mpii_head_size(boxes, factor=)",
     "mpii_head_towards_neck": "data.mpii joint parsing (head_top label)",
     "pck_thresholds": "report -> metrics.pck_curve(thresholds=)",
 }
 
-#: Settings the current loop already reads (the rest: building blocks, see :data:`CALL_SITES`).
-WIRED = frozenset({"conv_reduce", "fc_era", "merge", "plateau_patience"})
+#: Settings the run already reads (the rest: building blocks, see :data:`CALL_SITES`).
+WIRED = frozenset({"conv_reduce", "fc_era", "merge", "plateau_patience", "pck_total", "pck_boundary"})
 
 #: Differences NOT reproduced under ``authors``, with the reason (the README table shows them).
 REASONS: dict[str, str] = {

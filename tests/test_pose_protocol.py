@@ -87,6 +87,21 @@ def test_switch_reaches_the_network():
         assert task.build_model().hourglass.merge == merge and head.fc_era == widths
 
 
+def test_pck_total_and_boundary_reach_the_task_metric():
+    # Every prediction exactly 0.2 torso from the truth: correct under "<=" (standard), not under "<" (authors).
+    config = apply_overrides(load_config("synthetic"), ["data.base_size=4", "data.pool_size=8", "data.test_size=3",
+                                                        "active.budget=2"])
+    for name, expected in (("standard", 1.0), ("authors", 0.0)):
+        task = PoseTask(apply_overrides(config, [f"protocol={name}"]))
+        test = task.data.test
+        test.joints[:], test.norm[:] = 0.0, 10.0  # distances of exactly 0.2 * 10 = 2 in floating point
+        outputs = np.zeros_like(test.joints)
+        outputs[..., 0] = 2.0
+        assert task.metric(outputs, test) == expected
+        outputs[..., 0] = 1.0
+        assert task.metric(outputs, test) == 1.0
+
+
 def test_heatmap_peak_and_window_by_hand():
     sigma = 1.75
     maps, inside = gaussian_heatmaps(np.array([[10.3, 7.8]]), np.array([True]), 64, sigma=sigma, peak=30.0, window=11)
