@@ -18,6 +18,7 @@ from torch.utils.data import Dataset
 from gammaal.al.seeding import derive_seed
 
 from .config import RunConfig
+from .protocol import effective_protocol
 from .validation import check_image_files
 
 __all__ = ["UnionDataset", "ActiveLearningData", "prepare_data"]
@@ -194,6 +195,9 @@ def prepare_data(config: RunConfig) -> ActiveLearningData:
     if d.dataset != "synthetic":
         # Annotations load fast; a missing image would otherwise surface in the middle of training.
         check_image_files([ds for _, ds in train_parts + eval_parts] + test.datasets, d.root)
+    protocol = effective_protocol(config)
+    for dataset in {id(ds): ds for ds in [d for _, d in train_parts + eval_parts] + test.datasets}.values():
+        dataset.use_protocol(protocol)  # heatmap targets and augmentation ranges
     train_view, eval_view = UnionDataset(train_parts), UnionDataset(eval_parts)
     pool_size = len(train_view) - base.size
     if a.cycles * a.budget > pool_size:

@@ -187,8 +187,8 @@ CALL_SITES: dict[str, str] = {
     "conv_reduce": "task.PoseTask -> backbone taps head_options['pose_conv'] -> ConvLossHead(reduce=)",
     "fc_era": "task.PoseTask -> head_options ('gap' widths, 'pose_conv' fc_era=)",
     "merge": "backbone._hourglass -> StackedHourglass(merge=)",
-    "heatmap_peak": "data.base.PoseDataset.__getitem__ -> gaussian_heatmaps(peak=)",
-    "heatmap_window": "data.base.PoseDataset.__getitem__ -> gaussian_heatmaps(window=)",
+    "heatmap_peak": "datasets.prepare_data -> PoseDataset.use_protocol -> gaussian_heatmaps(peak=)",
+    "heatmap_window": "datasets.prepare_data -> PoseDataset.use_protocol -> gaussian_heatmaps(window=)",
     "train_invisible_joints": "task.PoseTask.loss -> per_image_loss(visible=None) for the heatmap loss",
     "occluded_joints": "data.mpii / data.lsp visibility -> the target's visible mask and dataset.scored",
     "ranking_target": "gammaal.al.training / scoring: a per-head true loss from the task -> per_image_loss(**ranking_target_options(...))",
@@ -197,10 +197,10 @@ CALL_SITES: dict[str, str] = {
     "plateau_cooldown": "gammaal.al.training.train_network -> schedule.build_optimizer(model, heads, protocol, lr)",
     "min_lr": "gammaal.al.training.train_network -> schedule.build_optimizer(model, heads, protocol, lr)",
     "head_lr_decays": "gammaal.al.training.train_network -> schedule.build_optimizer(model, heads, protocol, lr)",
-    "rotation": "data.base._augmentation -> sample_augmentation(rng, augment_spec(p))",
-    "shift": "data.base._augmentation / __getitem__ -> compose_affine(crop, shift_matrix(params.shift))",
-    "scale_range": "data.base._augmentation -> sample_augmentation(rng, augment_spec(p))",
-    "flip_probability": "data.base._augmentation -> sample_augmentation(rng, augment_spec(p))",
+    "rotation": "PoseDataset.use_protocol -> _augmentation -> sample_augmentation(rng, augment_spec(p))",
+    "shift": "PoseDataset.__getitem__ -> compose_affine(crop, shift_matrix(params.shift))",
+    "scale_range": "PoseDataset.use_protocol -> _augmentation -> sample_augmentation(rng, augment_spec(p))",
+    "flip_probability": "PoseDataset.use_protocol -> _augmentation -> sample_augmentation(rng, augment_spec(p))",
     "box_margin": "data.lsp.box_from_joints (BOX_MARGIN)",
     "box_margin_train": "data.base.__getitem__ -> scale factor U(a, b) / box_margin in training",
     "pck_total": "task.PoseTask.metric -> UnionDataset.accuracy -> metrics.pck(total=) ('official' for 16 joints)",
@@ -211,7 +211,9 @@ CALL_SITES: dict[str, str] = {
 }
 
 #: Settings the run already reads (the rest: building blocks, see :data:`CALL_SITES`).
-WIRED = frozenset({"conv_reduce", "fc_era", "merge", "plateau_patience", "pck_total", "pck_boundary"})
+WIRED = frozenset({"conv_reduce", "fc_era", "merge", "plateau_patience", "pck_total", "pck_boundary", "heatmap_peak",
+                   "heatmap_window", "train_invisible_joints", "rotation", "shift", "scale_range",
+                   "flip_probability"})
 
 #: Differences NOT reproduced under ``authors``, with the reason (the README table shows them).
 REASONS: dict[str, str] = {

@@ -107,6 +107,8 @@ class PoseTask(Task):
 
     def loss(self, prediction, targets) -> Tensor:
         target, visible = targets
+        if self.protocol.train_invisible_joints:
+            visible = None  # every joint trained, invisible ones towards an all-zero map (the authors' MSE)
         # float32 even under autocast: per-image MSEs of ~1e-3 lose their ranking in bf16.
         return per_image_loss([h.float() for h in prediction.heatmaps], target, visible)
 

@@ -102,6 +102,31 @@ def test_pck_total_and_boundary_reach_the_task_metric():
         assert task.metric(outputs, test) == 1.0
 
 
+def test_heatmap_augmentation_and_invisible_joint_switches_reach_the_data_and_the_loss():
+    config = apply_overrides(load_config("synthetic"), ["data.base_size=4", "data.pool_size=8", "data.test_size=3",
+                                                        "active.budget=2", "data.augment=true"])
+    targets = {}
+    for name in ("standard", "authors"):
+        p = PROTOCOLS[name]
+        task = PoseTask(apply_overrides(config, [f"protocol={name}"]))
+        for view in (task.data.train_view, task.data.eval_view, task.data.test):
+            for ds in view.datasets:
+                assert (ds.heatmap_peak, ds.heatmap_window) == (p.heatmap_peak, p.heatmap_window)
+                assert ds.augment_spec == augment_spec(p)
+        item = task.data.eval_view[0]
+        targets[name] = item["target"]
+        assert float(item["target"].max()) == pytest.approx(p.heatmap_peak, rel=0.2)  # peak near a joint centre
+        # The heatmap loss with every joint marked invisible: the authors train them (towards zero maps),
+        # the standard protocol masks them out.
+        with torch.no_grad():
+            out = task.build_model().eval()(item["image"][None])
+        loss = task.loss(out, (item["target"][None] * 0, torch.zeros(1, item["target"].shape[0])))
+        assert (float(loss) > 0) == p.train_invisible_joints
+    window = PROTOCOLS["authors"].heatmap_window
+    support = {name: int((t[0] > 0).sum()) for name, t in targets.items()}
+    assert support["authors"] <= window * window and support["authors"] < support["standard"]
+
+
 def test_heatmap_peak_and_window_by_hand():
     sigma = 1.75
     maps, inside = gaussian_heatmaps(np.array([[10.3, 7.8]]), np.array([True]), 64, sigma=sigma, peak=30.0, window=11)

@@ -12,6 +12,7 @@ from PIL import Image
 
 from .transforms import (
     AugmentParams,
+    AugmentSpec,
     affine_points,
     compose_affine,
     crop_matrix,
@@ -20,6 +21,7 @@ from .transforms import (
     heatmap_matrix,
     heatmap_to_original,
     sample_augmentation,
+    shift_matrix,
     warp_image,
 )
 
@@ -109,11 +111,24 @@ class PoseDataset(torch.utils.data.Dataset, ABC):
     def _load_image(self, index: int) -> Image.Image | np.ndarray:
         """Original image of sample ``index`` as PIL RGB or (H, W, 3) uint8."""
 
+    #: Target value at the joint and support of the Gaussian (None: the whole map), and the ranges the
+    #: training augmentation draws from; :meth:`use_protocol` sets them from a :class:`pose.protocol.Protocol`.
+    heatmap_peak: float = 1.0
+    heatmap_window: int | None = None
+    augment_spec: AugmentSpec = AugmentSpec()
+
+    def use_protocol(self, protocol) -> None:
+        """Heatmap targets (peak, window) and augmentation (rotation, zoom, flips, shift) of ``protocol``."""
+        from ..protocol import augment_spec
+
+        self.heatmap_peak, self.heatmap_window = float(protocol.heatmap_peak), protocol.heatmap_window
+        self.augment_spec = augment_spec(protocol)
+
     def _augmentation(self) -> AugmentParams:
         if not self.augment:
             return AugmentParams()
         seed = int(torch.randint(0, 2**62, ()).item())
-        return sample_augmentation(np.random.default_rng(seed))
+        return sample_augmentation(np.random.default_rng(seed), self.augment_spec)
 
     def __getitem__(self, index: int) -> dict:
         index = int(index)
@@ -127,6 +142,8 @@ class PoseDataset(torch.utils.data.Dataset, ABC):
             params.rotation,
             params.flip,
         )
+        if params.shift != (0.0, 0.0):
+            matrix = compose_affine(matrix, shift_matrix(params.shift, self.input_size))
         image = self._load_image(index)
         size = image.size if isinstance(image, Image.Image) else image.shape[1::-1]
         identity = np.allclose(matrix, [[1, 0, 0], [0, 1, 0]], atol=1e-9)
@@ -142,7 +159,8 @@ class PoseDataset(torch.utils.data.Dataset, ABC):
         if params.flip:
             # The mirrored person's left limbs now look like right limbs: relabel.
             points, visible = points[self._flip_perm], visible[self._flip_perm]
-        target, inside = gaussian_heatmaps(points, visible, self.heatmap_size)
+        target, inside = gaussian_heatmaps(points, visible, self.heatmap_size, peak=self.heatmap_peak,
+                                           window=self.heatmap_window)
 
         return {
             # numpy, not torch ops: a per-sample torch op pays thread-pool overhead in workers.
