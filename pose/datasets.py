@@ -74,6 +74,14 @@ class UnionDataset(Dataset):
         return pck(pred_joints, self.joints[uids], self.scored[uids], self.norm[uids], threshold, total=total,
                    boundary=boundary)
 
+    def accuracy_curve(self, uids, pred_joints: np.ndarray, thresholds, total: str = "all", boundary: str = "le"):
+        """:func:`pose.metrics.pck_curve` of ``pred_joints`` for ``uids`` over ``thresholds``."""
+        from .metrics import pck_curve
+
+        uids = np.asarray(uids, dtype=np.int64)
+        return pck_curve(pred_joints, self.joints[uids], self.scored[uids], self.norm[uids], thresholds, total=total,
+                         boundary=boundary)
+
     def __getitem__(self, uid: int) -> dict:
         uid = int(uid)
         part = int(self.part_of([uid])[0])

@@ -14,6 +14,8 @@ still in progress is reported as far as it got) and writes into ``run_dir/report
 - ``gamma.{md,csv}``: per cycle the fitted k, θ and KS statistic of the
   training losses, and per δ the exact P(|X−Y| ≤ δ), the empirical pair
   fraction and φ(δ);
+- ``pck_curves.csv``: test PCK over the protocol's threshold grid, per strategy and cycle (mean, std, n
+  over seeds), and ``pck_curves.png`` with the curves of each strategy's last cycle;
 - ``report.md``: all tables in one file;
 - ``fig5_scatter.png``, ``gamma_fits.png``, ``accuracy_vs_labels.png`` (matplotlib, Agg).
 
@@ -167,6 +169,56 @@ def gamma_table(run: Run) -> tuple[list[str], list[list]]:
                         [g.deltas[i].phi for g in fits]]
             rows.append(row)
     return header, rows
+
+
+def _curves(run: Run) -> dict[tuple[str, int], tuple[np.ndarray, np.ndarray]]:
+    """``(strategy, cycle) -> (thresholds, (seeds, T) values)`` for the records that carry a test curve."""
+    out = {}
+    for strategy, seeds in run.strategies():
+        for c in range(run.cycles + 1):
+            curves = [r.test_curve for r in _at(seeds, c) if r.test_curve is not None]
+            if curves:
+                values = np.array([[np.nan if v is None else v for v in k.values] for k in curves], float)
+                out[(strategy, c)] = (np.asarray(curves[0].thresholds, float), values)
+    return out
+
+
+def curves_csv(run: Run) -> str | None:
+    """CSV ``strategy, cycle, threshold, mean, std, n`` of the test PCK curves (None without curves)."""
+    curves = _curves(run)
+    if not curves:
+        return None
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["strategy", "cycle", "threshold", f"{run.metric} mean", f"{run.metric} std", "n"])
+    for (strategy, cycle), (grid, values) in curves.items():
+        for j, t in enumerate(grid):
+            mean, std, n = _mean_std([v for v in values[:, j] if np.isfinite(v)])
+            writer.writerow([_label(strategy), cycle, f"{t:.6g}", f"{mean:.6g}" if n else "",
+                             f"{std:.6g}" if n > 1 else "", n])
+    return out.getvalue()
+
+
+def _plot_pck_curves(run: Run, path: Path, plt) -> bool:
+    """Test PCK against its threshold for each strategy's last completed cycle (mean over seeds)."""
+    curves = _curves(run)
+    last = {}
+    for (strategy, cycle) in curves:
+        last[strategy] = max(cycle, last.get(strategy, -1))
+    if not last:
+        return False
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for strategy, cycle in last.items():
+        grid, values = curves[(strategy, cycle)]
+        ax.plot(grid, 100 * np.nanmean(values, axis=0), label=f"{_label(strategy)} (cycle {cycle}, n={len(values)})")
+    ax.set_xlabel(f"{run.metric.split('@')[0]} threshold (fraction of the normaliser)")
+    ax.set_ylabel(f"test {run.metric.split('@')[0]} (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save_figure(fig, path)
+    plt.close(fig)
+    return True
 
 
 def _format(value, digits):
@@ -359,8 +411,11 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> Path
         atomic_write_text(out / f"{name}.md", f"### {title}\n\n{md}")
         atomic_write_text(out / f"{name}.csv", _csv(header, rows))
         sections.append(f"## {title}\n\n{md}")
+    curves = curves_csv(run)
+    if curves is not None:
+        atomic_write_text(out / "pck_curves.csv", curves)
     figures = [("fig5_scatter.png", _plot_scatter), ("gamma_fits.png", _plot_gamma),
-               ("accuracy_vs_labels.png", _plot_curves)]
+               ("accuracy_vs_labels.png", _plot_curves), ("pck_curves.png", _plot_pck_curves)]
     for filename, plot in figures:
         if plot(run, out / filename, plt):
             sections.append(f"![{filename}]({filename})\n")

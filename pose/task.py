@@ -121,13 +121,24 @@ class PoseTask(Task):
                                      self.config.model.input_size, heatmaps.shape[-1])
         return torch.as_tensor(joints)
 
-    def metric(self, outputs: np.ndarray, dataset: Dataset) -> float:
-        root = _root(dataset)
+    def _pck_options(self, root: UnionDataset) -> dict:
         total = self.protocol.pck_total
         if total == "official" and root.num_joints != 16:
             total = "all"  # the official MPII total is defined for its 16 joints only
-        return float(root.accuracy(_uids(dataset), outputs, self.data.threshold, total=total,
-                                   boundary=self.protocol.pck_boundary).mean)
+        return {"total": total, "boundary": self.protocol.pck_boundary}
+
+    def metric(self, outputs: np.ndarray, dataset: Dataset) -> float:
+        root = _root(dataset)
+        return float(root.accuracy(_uids(dataset), outputs, self.data.threshold, **self._pck_options(root)).mean)
+
+    def metric_curve(self, outputs: np.ndarray, dataset: Dataset):
+        """PCK over the protocol's threshold grid (``pck_thresholds``: MPII's 0:0.01:0.5 or the authors' 20)."""
+        from .metrics import AUTHORS_THRESHOLDS, MPII_THRESHOLDS
+
+        grid = AUTHORS_THRESHOLDS if self.protocol.pck_thresholds == "authors" else MPII_THRESHOLDS
+        root = _root(dataset)
+        curve = root.accuracy_curve(_uids(dataset), outputs, grid, **self._pck_options(root))
+        return curve.thresholds, curve.total
 
 
 def engine_settings(config: RunConfig) -> dict:

@@ -181,6 +181,15 @@ def test_two_cycle_run_writes_expected_records(full_run):
         assert (seed_dir / "trained_02.pt").is_file()
 
 
+def test_test_curve_passes_through_the_test_metric(full_run):
+    for strategy in ALL:
+        for c in range(3):
+            r = read_json(full_run / strategy / "seed_0" / f"cycle_{c:02d}.json")
+            grid, values = r["test_curve"]["thresholds"], r["test_curve"]["values"]
+            assert grid[0] == 0 and len(grid) == 51 and values == sorted(values)  # PCK grows with the threshold
+            assert values[grid.index(0.2)] == pytest.approx(r["test_metric"], abs=1e-12)
+
+
 def test_learning_loss_strategies_select_their_top_predicted_losses(full_run):
     for strategy in ("ll", "llpp", "llpp_conv"):
         r = read_json(full_run / strategy / "seed_0" / "cycle_00.json")
@@ -200,7 +209,9 @@ def test_report_writes_tables_and_figures(full_run, tmp_path, monkeypatch):
     out = write_report(full_run, tmp_path / "report")
     for name in ("table3a", "table3b", "correlations", "gamma"):
         assert (out / f"{name}.md").is_file() and (out / f"{name}.csv").is_file()
-    for name in ("fig5_scatter.png", "gamma_fits.png", "accuracy_vs_labels.png"):
+    curves = (out / "pck_curves.csv").read_text().splitlines()
+    assert curves[0] == "strategy,cycle,threshold,PCK@0.2 mean,PCK@0.2 std,n" and len(curves) == 1 + 5 * 3 * 51
+    for name in ("fig5_scatter.png", "gamma_fits.png", "accuracy_vs_labels.png", "pck_curves.png"):
         assert (out / name).stat().st_size > 1000
         assert labels[name] and all(x.strip() and y.strip() for x, y in labels[name]), f"{name}: unlabelled axes"
     table = (out / "table3a.md").read_text()

@@ -44,7 +44,7 @@ from .distributed import DistributedContext, init_distributed
 from .labelled import LabelledSet
 from .loss_prediction import HeadSpec, LossPredictionModel
 from .precision import to_device
-from .records import CycleRecord, from_dict, to_dict
+from .records import CycleRecord, MetricCurve, from_dict, to_dict
 from .results import Results, load_results
 from .scoring import measure
 from .seeding import derive_seed, seed_everything
@@ -247,9 +247,12 @@ def _train_and_test(run: _Run, network: LossPredictionModel, name: str, seed: in
     test = measure(network, task, task.test, np.arange(len(task.test)), ctx, needs={"outputs"}, **_scoring(s))
     own = task.labelled_data(labelled.labelled_indices)
     own_loss = measure(network, task, own, np.arange(len(own)), ctx, **_scoring(s)).true_loss
+    curve = task.metric_curve(test.outputs, task.test)
     return CycleRecord(strategy=name, seed=seed, cycle=cycle, num_labelled=len(train_set),
                        metric_name=task.metric_name, test_metric=task.metric(test.outputs, task.test),
                        test_loss=float(test.true_loss.mean()), training=training,
+                       test_curve=None if curve is None else MetricCurve([float(t) for t in curve[0]],
+                                                                         [float(v) for v in curve[1]]),
                        train_gamma=gamma_analysis(own_loss, s.gamma_deltas), train_loss=own_loss.tolist())
 
 

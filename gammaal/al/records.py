@@ -11,7 +11,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 
-__all__ = ["EpochRecord", "TrainingRecord", "GammaDelta", "GammaAnalysis", "Correlations", "CycleRecord",
+__all__ = ["EpochRecord", "TrainingRecord", "GammaDelta", "GammaAnalysis", "Correlations", "MetricCurve", "CycleRecord",
            "to_dict", "from_dict"]
 
 
@@ -73,6 +73,14 @@ class Correlations:
 
 
 @dataclass
+class MetricCurve:
+    """The task's metric over a grid of its threshold (e.g. PCK at 0 … 0.5 of the torso size)."""
+
+    thresholds: list[float]
+    values: list[float]
+
+
+@dataclass
 class CycleRecord:
     """One cycle of one strategy and seed: the trained model's test result and the selection it made.
 
@@ -82,6 +90,8 @@ class CycleRecord:
         Training-set size of this cycle (base set plus acquired pool items).
     test_metric, test_loss : float
         The task's metric and the mean per-sample loss on the test set.
+    test_curve : MetricCurve or None
+        The test metric over its threshold grid, for tasks that define one (:meth:`Task.metric_curve`).
     train_gamma : GammaAnalysis or None
         The gamma law of the per-sample training losses after training (paper Fig. 3).
     train_loss : list of float
@@ -111,6 +121,7 @@ class CycleRecord:
     test_metric: float | None
     test_loss: float
     training: TrainingRecord
+    test_curve: MetricCurve | None = None
     train_gamma: GammaAnalysis | None = None
     train_loss: list[float] = field(default_factory=list)
     selected: list[int] = field(default_factory=list)

@@ -76,6 +76,10 @@ class Task(ABC):
     def metric(self, outputs: np.ndarray, dataset: Dataset) -> float:
         """The evaluation metric of decoded ``outputs`` (N, ...) for all of ``dataset``, in its order."""
 
+    def metric_curve(self, outputs: np.ndarray, dataset: Dataset) -> tuple[Sequence[float], Sequence[float]] | None:
+        """``(thresholds, values)``: the metric over a grid of its threshold (e.g. PCK curves); default: None."""
+        return None
+
     def split_batch(self, batch):
         """``(inputs, targets)`` of a collated batch; default: a batch is ``(x, y)``."""
         return batch[0], batch[1]
