@@ -207,13 +207,13 @@ CALL_SITES: dict[str, str] = {
     "pck_boundary": "task.PoseTask.metric -> UnionDataset.accuracy -> metrics.pck(boundary=)",
     "head_size_factor": "data.mpii head size -> metrics.mpii_head_size(boxes, factor=)",
     "mpii_head_towards_neck": "data.mpii joint parsing (head_top label)",
-    "pck_thresholds": "report -> metrics.pck_curve(thresholds=)",
+    "pck_thresholds": "task.PoseTask.metric_curve -> metrics.pck_curve(thresholds=) -> report pck_curves",
 }
 
 #: Settings the run already reads (the rest: building blocks, see :data:`CALL_SITES`).
 WIRED = frozenset({"conv_reduce", "fc_era", "merge", "plateau_patience", "pck_total", "pck_boundary", "heatmap_peak",
                    "heatmap_window", "train_invisible_joints", "rotation", "shift", "scale_range",
-                   "flip_probability"})
+                   "flip_probability", "pck_thresholds"})
 
 #: Differences NOT reproduced under ``authors``, with the reason (the README table shows them).
 REASONS: dict[str, str] = {
