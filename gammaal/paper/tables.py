@@ -28,6 +28,12 @@ def _z_score(estimate, se, exact):
     return 0.0 if estimate == exact else math.inf
 
 
+def _table(k, theta, mc_samples, seed, rows, interval, theta_star, **extra):
+    """The record both tables return: inputs, rows, the θ interval behind the digits, θ*, then ``extra``."""
+    return {"k": k, "theta": theta, "mc_samples": int(mc_samples), "seed": seed, "rows": rows,
+            "theta_rounding_interval": list(interval) if interval else None, "paper_theta": theta_star, **extra}
+
+
 def table1(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0):
     """Table 1: P(|X − Y| ≤ δ) printed, exact, Monte Carlo, and the θ behind it.
 
@@ -72,16 +78,7 @@ def table1(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0):
     at_star = prob_within(np.array(TABLE1_DELTAS), k, theta_star)
     for row, value in zip(rows, at_star):
         row["exact_at_paper_theta"] = float(value)
-    return {
-        "k": k,
-        "theta": theta,
-        "mc_samples": int(mc_samples),
-        "seed": seed,
-        "rows": rows,
-        "theta_least_squares": least_squares,
-        "theta_rounding_interval": list(interval) if interval else None,
-        "paper_theta": theta_star,
-    }
+    return _table(k, theta, mc_samples, seed, rows, interval, theta_star, theta_least_squares=least_squares)
 
 
 def table2(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0, paper_theta_value=None):
@@ -137,16 +134,7 @@ def table2(k=PAPER_K, theta=PAPER_THETA, mc_samples=MC_SAMPLES, seed=0, paper_th
     constrained = [(r["theta_round_low"], r["theta_round_high"]) for r in rows
                    if r["theta_round_low"] is not None]
     interval = _intersect(constrained) if constrained else None
-    return {
-        "k": k,
-        "theta": theta,
-        "mc_samples": int(mc_samples),
-        "seed": seed,
-        "rows": rows,
-        "theta_rounding_interval": list(interval) if interval else None,
-        "paper_theta": theta_star,
-        "ll_explanation": LL_EXPLANATION,
-    }
+    return _table(k, theta, mc_samples, seed, rows, interval, theta_star, ll_explanation=LL_EXPLANATION)
 
 
 def table1_cells(t1):
