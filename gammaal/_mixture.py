@@ -113,21 +113,25 @@ _UNDERFLOW = 1e-280       # below this scipy's incomplete gammas lose relative d
 
 
 @jit
+def _log_inc_gamma_x(a, x, upper):
+    """log Q(a, x) (upper) or log P(a, x): scipy's where it is a normal number, else the log forms of
+    :mod:`gammaal._special` (Q underflows only for x > a, P only for x < a)."""
+    g = gammaincc(a, x) if upper else gammainc(a, x)
+    if g > _UNDERFLOW:
+        return math.log(g)
+    return log_gammainc_upper(a, math.log(x)) if upper else log_gammainc_lower(a, math.log(x))
+
+
+@jit
 def log_gammaincc(a, x):
-    """log Q(a, x), finite where Q underflows (then x > a: :func:`gammaal._special.log_gammainc_upper`)."""
-    q = gammaincc(a, x)
-    if q > _UNDERFLOW:
-        return math.log(q)
-    return log_gammainc_upper(a, math.log(x))
+    """log Q(a, x), finite where Q underflows."""
+    return _log_inc_gamma_x(a, x, True)
 
 
 @jit
 def log_gammainc(a, x):
-    """log P(a, x), finite where P underflows (then x < a: :func:`gammaal._special.log_gammainc_lower`)."""
-    p = gammainc(a, x)
-    if p > _UNDERFLOW:
-        return math.log(p)
-    return log_gammainc_lower(a, math.log(x))
+    """log P(a, x), finite where P underflows."""
+    return _log_inc_gamma_x(a, x, False)
 
 
 @jit
@@ -141,10 +145,8 @@ def w_log_term(xi, t, logt, k, logc, kind):
     if math.isinf(x):
         # W below the smallest double over t: Q and the density vanish, P is 1
         return lw if kind == LOWER else -math.inf
-    if kind == UPPER:
-        return lw + log_gammaincc(2.0 * k, x)
-    if kind == LOWER:
-        return lw + log_gammainc(2.0 * k, x)
+    if kind != DENSITY:
+        return lw + _log_inc_gamma_x(2.0 * k, x, kind == UPPER)
     return lw + log_gamma_kernel(2.0 * k, math.log(x)) - math.log(x) - logw
 
 
