@@ -128,15 +128,10 @@ def mp_expected_target(t, k):
 
 
 def mp_prob_beyond_integer(t, n):
-    """Integer-k check: P(|Z| > t) = 2e^(−t) Σ_m t^m/m! c_m (math notes, item 3)."""
-    mp = _mp()
-    with mp.workdps(MPMATH_DIGITS):
-        t = mp.mpf(t)
-        total = mp.mpf(0)
-        for m in range(n):
-            c_m = mp.fsum(mp.binomial(n - 1 + i, i) / mp.power(2, n + i) for i in range(n - m))
-            total += mp.power(t, m) / mp.factorial(m) * c_m
-        return 2 * mp.exp(-t) * total
+    """Integer-k check: P(|Z| > t) = 2e^(−t) Σ_m t^m/m! c_m (the shared reference of derivations.reference)."""
+    from derivations.reference import erlang_beyond
+
+    return erlang_beyond(t, n, MPMATH_DIGITS)
 
 
 MPMATH_REFERENCE = {"prob_within": mp_prob_within, "prob_beyond": mp_prob_beyond,

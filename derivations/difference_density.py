@@ -22,6 +22,7 @@ import sympy as sp
 
 from . import make_identity
 from ._common import gamma_pdf, gammaal_function, is_zero, rel_diff, x, z
+from .reference import pdf
 
 THETA = sp.Rational(2, 3)
 EQ = "law of X-Y"
@@ -34,11 +35,9 @@ def vg_formula(zz, k, scale):
 
 
 def vg_mp(zz, k, scale=1):
-    """The variance-gamma density in mpmath (any real k > 0, z ≠ 0)."""
-    zz, k, scale = mp.mpf(zz), mp.mpf(k), mp.mpf(scale)
-    nu = k - mp.mpf(1) / 2
-    a = abs(zz)
-    return a**nu * mp.besselk(nu, a / scale) / (mp.sqrt(mp.pi) * mp.gamma(k) * 2**nu * scale ** (k + mp.mpf(1) / 2))
+    """The variance-gamma density in mpmath (any real k > 0, z ≠ 0), at the caller's precision."""
+    scale = mp.mpf(scale)
+    return pdf(mp.mpf(zz) / scale, k, digits=mp.mp.dps) / scale
 
 
 def _elementary(expr):

@@ -20,34 +20,27 @@ import math
 
 import mpmath as mp
 
+from gammaal.paper import PAPER_K, PAPER_THETA, TABLE1_DELTAS, TABLE1_PRINTED, TABLE2_DELTAS, TABLE2_PRINTED
+
 from . import make_identity
 from ._common import gammaal_function, rel_diff
+from .reference import erlang_within, expected_target_erlang
 
-K, THETA = 4, mp.mpf("0.066")
-TABLE1_DELTA = ("0.02", "0.04", "0.06", "0.08", "0.1", "0.125", "0.15")
-TABLE1_PRINTED = (0.094, 0.185, 0.274, 0.358, 0.437, 0.527, 0.607)
-TABLE2_DELTA = ("0.1", "0.2", "0.3", "0.4", "0.5")
-TABLE2_PRINTED = {"0.1": 0.39, "0.3": 0.25, "0.5": 0.18}  # δ = 0.2 and 0.4 are unreadable in the print
+# The printed tables are gammaal.paper's; δ and Θ as decimal strings so mpmath holds them exactly.
+K, THETA = PAPER_K, mp.mpf(repr(PAPER_THETA))
+TABLE1_DELTA = tuple(repr(d) for d in TABLE1_DELTAS)
+TABLE2_DELTA = tuple(repr(d) for d in TABLE2_DELTAS if d > 0)   # φ(0) = ½ for every Θ
+TABLE2_READABLE = {repr(d): p for d, p in zip(TABLE2_DELTAS, TABLE2_PRINTED) if d > 0 and p is not None}
 
 
 def prob_within_mp(tv, k):
     """P(|Z| ≤ δ) at t = δ/Θ from the integer-k Erlang-mixture sum (exact; mpmath)."""
-    tv = mp.mpf(tv)
-    total = mp.mpf(0)
-    for m in range(k):
-        c = mp.fsum(mp.binomial(k - 1 + i, i) * mp.mpf(2) ** (-(k + i)) for i in range(k - m))
-        total += tv**m / mp.factorial(m) * c
-    return 1 - 2 * mp.exp(-tv) * total
+    return erlang_within(tv, k, digits=mp.mp.dps)
 
 
 def phi_mp(tv, k):
     """φ at t = δ/Θ from ½ − (t/2)N/D with enough working digits to absorb the cancellation."""
-    tv = mp.mpf(tv)
-    with mp.workdps(mp.mp.dps + 4 * k * int(math.log10(float(tv) + 2) + 1) + 10):
-        n_sum = (-tv * tv) ** (k - 1) * mp.e1(tv) + mp.fsum(
-            mp.binomial(k - 1, j) * (-tv * tv) ** (k - 1 - j) * mp.gammainc(2 * j, tv) for j in range(1, k))
-        d_sum = mp.fsum(mp.binomial(k - 1, j) * (-tv * tv) ** (k - 1 - j) * mp.gammainc(2 * j + 1, tv) for j in range(k))
-        return mp.mpf(1) / 2 - tv / 2 * n_sum / d_sum
+    return expected_target_erlang(tv, k, digits=mp.mp.dps)
 
 
 def _theta_interval(value_of_theta, printed, half_width, guess):
@@ -98,7 +91,7 @@ def run(quick=False):
             a, b = _theta_interval(lambda th, d=d: prob_within_mp(mp.mpf(d) / th, K), p, mp.mpf("0.0005"), THETA)
             lo, hi = max(lo, a), min(hi, b)
         tab2_lo, tab2_hi = mp.mpf(0), mp.mpf(1)
-        for d, p in TABLE2_PRINTED.items():
+        for d, p in TABLE2_READABLE.items():
             a, b = _theta_interval(lambda th, d=d: phi_mp(mp.mpf(d) / th, K), p, mp.mpf("0.005"), THETA)
             tab2_lo, tab2_hi = max(tab2_lo, a), min(tab2_hi, b)
         at_0666 = [round(float(prob_within_mp(mp.mpf(d) / mp.mpf("0.0666"), K)), 3) for d in TABLE1_DELTA]

@@ -11,8 +11,9 @@ All three use the Beta–Gamma mixture ``|Z| = S W``, ``S ~ Gamma(2k)``,
     P(|Z| > t) = E_W[Q(2k, t/W)], \quad P(|Z| ≤ t) = E_W[P(2k, t/W)],
     \quad f_{|Z|}(t) = E_W[g_{2k}(t/W)/W],
 
-integrated by the trapezoid rule in ``ξ = logit W`` on log-terms summed with a
-running log-sum-exp.  The grid is centred on the mode of the log-integrand
+integrated by the trapezoid rule in ``ξ = logit W`` on log-terms summed relative to
+a running maximum (:func:`gammaal._mixture.log_walk`, the one walk of every W-quadrature; the
+integrands are :func:`gammaal._mixture.w_log_term`'s ``UPPER``, ``LOWER``, ``DENSITY``).  The grid is centred on the mode of the log-integrand
 (found by a coarse scan and Newton steps; the integrand is log-concave in ξ for the tail and
 close to it otherwise) with a step from its curvature, then halved until two
 levels agree.  For large ξ the integrand is exactly ``A e^{−kξ}`` to 1e-17
@@ -37,8 +38,9 @@ import numba
 import numpy as np
 
 from ._kernels import log_gamma_ratio_half
-from ._mixture import logit_w_weight
-from ._special import gammainc, gammaincc, log_gamma_kernel, log_gammainc_lower, log_gammainc_upper
+# the inner integrands (UPPER, LOWER, DENSITY: which function of x = t/W is averaged over W) and the
+# trapezoid walk are the W-quadrature's, shared with gammaal._mixture.wmix_log
+from ._mixture import DENSITY, LOWER, UPPER, log_gammainc, log_gammaincc, log_walk, w_log_term  # noqa: F401
 
 _jit = numba.njit(cache=True, error_model="numpy")
 
@@ -47,50 +49,11 @@ ERLANG_MAX = 64
 
 _LOG2 = math.log(2.0)
 _LOGSQRTPI = 0.5 * math.log(math.pi)
-_UNDERFLOW = 1e-280       # below this scipy's incomplete gammas lose relative digits; use log forms
 _DROP = 46.0              # terms below e^{-46} ≈ 1e-20 of the peak are dropped
 _LEVEL_TOL = 1e-9         # levels h, h/2 differing by ε leave ~ε² at h/2 (the error squares on halving)
 _MAX_LEVELS = 8
 _MAX_STEPS = 100000
 
-# inner integrands: which function of x = t/W is averaged over W
-UPPER = 0   # Q(2k, x)
-LOWER = 1   # P(2k, x)
-DENSITY = 2  # g_{2k}(x)/W
-
-
-@_jit
-def log_gammaincc(a, x):
-    """log Q(a, x), finite where Q underflows (then x > a: :func:`gammaal._special.log_gammainc_upper`)."""
-    q = gammaincc(a, x)
-    if q > _UNDERFLOW:
-        return math.log(q)
-    return log_gammainc_upper(a, math.log(x))
-
-
-@_jit
-def log_gammainc(a, x):
-    """log P(a, x), finite where P underflows (then x < a: :func:`gammaal._special.log_gammainc_lower`)."""
-    p = gammainc(a, x)
-    if p > _UNDERFLOW:
-        return math.log(p)
-    return log_gammainc_lower(a, math.log(x))
-
-
-@_jit
-def _log_term(xi, t, k, logc, kind):
-    """log of the mixture integrand in ξ = logit W (Jacobian W(1 − W) included)."""
-    logw, lw = logit_w_weight(xi, k, logc)
-    # x = t/W = t(1 + e^{−ξ}) keeps its digits when W underflows
-    x = t * (1.0 + math.exp(-xi)) if xi > -700.0 else math.exp(math.log(t) - logw)
-    if math.isinf(x):
-        # W below the smallest double over t: Q and the density vanish, P is 1
-        return lw if kind == LOWER else -np.inf
-    if kind == UPPER:
-        return lw + log_gammaincc(2.0 * k, x)
-    if kind == LOWER:
-        return lw + log_gammainc(2.0 * k, x)
-    return lw + log_gamma_kernel(2.0 * k, math.log(x)) - math.log(x) - logw
 
 
 @_jit
@@ -103,7 +66,7 @@ def _mode(t, k, logc, kind):
     best = -np.inf
     xm = lo
     for i in range(n + 1):
-        v = _log_term(lo + i * step, t, k, logc, kind)
+        v = w_log_term(lo + i * step, t, 0.0, k, logc, kind)
         if v > best:
             best = v
             xm = lo + i * step
@@ -114,9 +77,9 @@ def _mode(t, k, logc, kind):
     curv = 0.0
     for _ in range(12):
         eps = 1e-4 * max(1.0, abs(xm))
-        fp = _log_term(xm + eps, t, k, logc, kind)
-        fmn = _log_term(xm - eps, t, k, logc, kind)
-        fm = _log_term(xm, t, k, logc, kind)
+        fp = w_log_term(xm + eps, t, 0.0, k, logc, kind)
+        fmn = w_log_term(xm - eps, t, 0.0, k, logc, kind)
+        fm = w_log_term(xm, t, 0.0, k, logc, kind)
         d1 = (fp - fmn) / (2.0 * eps)
         curv = -(fp - 2.0 * fm + fmn) / (eps * eps)
         if not curv > 0.0:
@@ -130,7 +93,7 @@ def _mode(t, k, logc, kind):
         xm = x_new
         if done:
             break
-    fm = _log_term(xm, t, k, logc, kind)
+    fm = w_log_term(xm, t, 0.0, k, logc, kind)
     # step σ = (−ℓ'')^{−½}: the trapezoid error is ~e^{−2π²σ²/h²}, then halved until converged
     h = 0.5
     if curv > 4.0:
@@ -149,44 +112,28 @@ def _lse_add(acc, v):
 
 
 @_jit
-def _walk(x0, h, t, k, logc, kind, ref, right_tail):
-    """log Σ_i e^{ℓ(x0 + i h)}, walking out until terms drop below e^{ref − 46}."""
-    acc = _log_term(x0, t, k, logc, kind)
-    for direction in (1.0, -1.0):
-        prev = acc
-        for i in range(1, _MAX_STEPS):
-            xi = x0 + direction * i * h
-            v = _log_term(xi, t, k, logc, kind)
-            if direction > 0 and xi > right_tail:
-                # pure exponential e^{−kξ} from here on: add the geometric remainder Σ_{j≥0} e^{v − jkh}
-                acc = _lse_add(acc, v - math.log1p(-math.exp(-k * h)))
-                break
-            acc = _lse_add(acc, v)
-            if v < ref - _DROP and v <= prev:
-                break
-            prev = v
-    return acc
-
-
-@_jit
 def log_mixture(t, k, kind):
-    """log E_W[inner(t/W)] for the inner integrand ``kind`` (UPPER, LOWER or DENSITY)."""
+    """log E_W[inner(t/W)] for the inner integrand ``kind`` (UPPER, LOWER or DENSITY); NaN if a walk ran out of steps."""
     logc = _LOG2 + log_gamma_ratio_half(k) - _LOGSQRTPI
     x0, ref, h = _mode(t, k, logc, kind)
     # beyond ξ = log t + 42 (and 40 past the mode) W = 1 − e^{−ξ} changes t/W by < 1e-18 relative
     right_tail = max(math.log(max(t, 1e-300)) + 42.0, x0 + 40.0)
     if kind == LOWER:
         right_tail = np.inf   # P(2k, t/W) → P(2k, t) as well, but the lower sum is never that long
-    total = _walk(x0, h, t, k, logc, kind, ref, right_tail)
-    prev = total + math.log(h)
+    # log h Σ over the grid x0 + i h; each halving reuses the old nodes and adds the midpoints
+    total, ok = log_walk(x0, h, t, 0.0, k, logc, kind, ref, _DROP, right_tail, _MAX_STEPS)
+    if not ok:
+        return np.nan
+    prev = total
     for _ in range(_MAX_LEVELS):
-        # halving reuses the old nodes and adds the midpoints
-        total = _lse_add(total, _walk(x0 + 0.5 * h, h, t, k, logc, kind, ref, right_tail + 0.5 * h))
+        mid, ok = log_walk(x0 + 0.5 * h, h, t, 0.0, k, logc, kind, ref, _DROP, right_tail + 0.5 * h, _MAX_STEPS)
+        if not ok:
+            return np.nan
+        total = _lse_add(total, mid) - _LOG2
         h *= 0.5
-        cur = total + math.log(h)
-        if abs(cur - prev) <= _LEVEL_TOL * max(1.0, abs(cur)):
-            return cur
-        prev = cur
+        if abs(total - prev) <= _LEVEL_TOL * max(1.0, abs(total)):
+            return total
+        prev = total
     return prev
 
 

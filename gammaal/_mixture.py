@@ -20,6 +20,9 @@ halved until two levels agree to 1e-11, which leaves ~1e-16):
   √k in y, so ~40 nodes suffice for any k; the W-quadrature would need ~√k
   nodes there to resolve the step of P(2k, t/W), of width 1/√(2k) in ξ.
 
+Both W-quadratures (``wmix_log`` here, ``gammaal._logtail.log_mixture``) sum their terms with the
+one walk :func:`log_walk` over the integrands of :func:`w_log_term`.
+
 Each returns ok = False when it did not converge; callers turn that into NaN
 and the public functions into an error, never a silent number.
 """
@@ -28,7 +31,7 @@ from __future__ import annotations
 import math
 
 from ._special import (LOG2, LOG2PI, LOGSQRTPI, betainc, betaincc, gammainc, gammaincc, jit,
-                       log1pmx, log_gammainc_lower, log_gammainc_upper, stirlerr)
+                       log1pmx, log_gamma_kernel, log_gammainc_lower, log_gammainc_upper, stirlerr)
 
 _TRAP_RTOL = 1e-11
 _NEG = 41.5                 # terms e^{-41.5} ≈ 1e-18 below the running maximum are dropped
@@ -98,43 +101,100 @@ def logit_w_weight(xi, k, logc):
     return logw, logc + (k - 1.0) * (log1mw + math.log1p(math.exp(logw))) + logw + log1mw
 
 
+# inner integrands of the W-quadrature (which function of x = t/W is averaged over W), by kind;
+# one walk (:func:`log_walk`) serves every kind
+UPPER = 0        # Q(2k, x), x = t(1 + e^{−ξ}) formed from t  (the log-tail kernels, gammaal._logtail)
+LOWER = 1        # P(2k, x)
+DENSITY = 2      # g_{2k}(x)/W
+UPPER_LOGT = 3   # Q(2k, x) from log x = log t − log W: t may lie below the smallest double (wmix_log)
+LOWER_LOGT = 4   # P(2k, x), likewise
+
+_UNDERFLOW = 1e-280       # below this scipy's incomplete gammas lose relative digits; use log forms
+
+
 @jit
-def _wmix_log_term(xi, logt, k, logc, upper):
-    """log of the integrand of E_W[Q or P(2k, t/W)] in ξ = logit W (Jacobian included)."""
+def _log_inc_gamma_x(a, x, upper):
+    """log Q(a, x) (upper) or log P(a, x): scipy's where it is a normal number, else the log forms of
+    :mod:`gammaal._special` (Q underflows only for x > a, P only for x < a)."""
+    g = gammaincc(a, x) if upper else gammainc(a, x)
+    if g > _UNDERFLOW:
+        return math.log(g)
+    return log_gammainc_upper(a, math.log(x)) if upper else log_gammainc_lower(a, math.log(x))
+
+
+@jit
+def log_gammaincc(a, x):
+    """log Q(a, x), finite where Q underflows."""
+    return _log_inc_gamma_x(a, x, True)
+
+
+@jit
+def log_gammainc(a, x):
+    """log P(a, x), finite where P underflows."""
+    return _log_inc_gamma_x(a, x, False)
+
+
+@jit
+def w_log_term(xi, t, logt, k, logc, kind):
+    """log of the mixture integrand ``kind`` in ξ = logit W (Jacobian W(1 − W) included)."""
     logw, lw = logit_w_weight(xi, k, logc)
-    return lw + _log_inc_gamma(2.0 * k, logt - logw, upper)
+    if kind >= UPPER_LOGT:
+        return lw + _log_inc_gamma(2.0 * k, logt - logw, kind == UPPER_LOGT)
+    # x = t/W = t(1 + e^{−ξ}) keeps its digits when W underflows
+    x = t * (1.0 + math.exp(-xi)) if xi > -700.0 else math.exp(math.log(t) - logw)
+    if math.isinf(x):
+        # W below the smallest double over t: Q and the density vanish, P is 1
+        return lw if kind == LOWER else -math.inf
+    if kind != DENSITY:
+        return lw + _log_inc_gamma_x(2.0 * k, x, kind == UPPER)
+    return lw + log_gamma_kernel(2.0 * k, math.log(x)) - math.log(x) - logw
 
 
 @jit
-def _wmix_walk(off, xi0, h, logt, k, logc, upper):
-    """log Σ_i h f(ξ₀ + off + i h) over all i, and ok (False: ran out of steps)."""
+def log_walk(x0, h, t, logt, k, logc, kind, ref, drop, geo_from, max_steps):
+    """(log h Σ_i e^{ℓ(x0 + i h)} over all integers i, ok) for the log-integrand ℓ = :func:`w_log_term` ``kind``.
+
+    The trapezoid sum of every W-quadrature.  Terms are summed relative to a running maximum (one
+    exp a term, Neumaier-compensated).  Each direction stops at a term below e^{−drop} of ``ref`` (of the running maximum
+    when ``ref`` is −inf) that is not rising; past ξ = ``geo_from`` (W → 1) the terms are c e^{−kξ}
+    to 1e-17, so their rest is added as a geometric series, which makes tiny k cheap.  ok is False
+    (and the value NaN) when a direction ran past ``max_steps`` terms.
+    """
     lref = -math.inf
     total = 0.0
-    geo_from = 40.0 + math.log1p(math.exp(min(logt, 700.0)))
+    comp = 0.0      # Neumaier compensation: tiny k sums ~1e4 terms of the same size
     for direction in (1.0, -1.0):
         prev = math.inf
         i = 0 if direction > 0 else 1
         while True:
-            if i >= _MAX_STEPS:
+            if i >= max_steps:
                 return math.nan, False
-            xi = xi0 + off + direction * i * h
-            lf = _wmix_log_term(xi, logt, k, logc, upper)
+            xi = x0 + direction * i * h
+            lf = w_log_term(xi, t, logt, k, logc, kind)
+            term = 0.0
             if lf > lref:
-                total = total * math.exp(lref - lf) + 1.0 if lref > -math.inf else 1.0
+                scale = math.exp(lref - lf) if lref > -math.inf else 0.0
+                total *= scale
+                comp *= scale
                 lref = lf
+                term = 1.0
             elif lf > -math.inf:
-                total += math.exp(lf - lref)
-            if lf < lref - _NEG and lf <= prev:
+                term = math.exp(lf - lref)
+            if direction > 0 and xi > geo_from and lf > -math.inf:
+                # W → 1: the terms are c e^{−kξ} to 1e-17; this one and the geometric rest
+                term *= 1.0 + 1.0 / math.expm1(k * h)
+            s = total + term
+            comp += (total - s) + term if abs(total) >= term else (term - s) + total
+            total = s
+            if lf < (ref if ref > -math.inf else lref) - drop and lf <= prev:
                 break
             if lref == -math.inf and i * h > 2000.0:
                 break
             if direction > 0 and xi > geo_from:
-                # W → 1: the terms are c e^{−kξ} to 1e-17; add the geometric rest
-                if lf > -math.inf:
-                    total += math.exp(lf - lref) / math.expm1(k * h)
                 break
             prev = lf
             i += 1
+    total += comp
     if total == 0.0:
         return -math.inf, True
     return lref + math.log(total * h), True
@@ -155,11 +215,13 @@ def wmix_log(logt, k, upper):
     h = min(0.5, 1.0 / math.sqrt(2.0 * k))
     if upper and logt > 0.0:
         h = min(h, 0.5 * math.exp(-0.5 * logt))             # deep tail: the peak is ~1/√t wide
-    prev, ok = _wmix_walk(0.0, xi0, h, logt, k, logc, upper)
+    kind = UPPER_LOGT if upper else LOWER_LOGT
+    geo_from = 40.0 + math.log1p(math.exp(min(logt, 700.0)))
+    prev, ok = log_walk(xi0 + 0.0, h, 0.0, logt, k, logc, kind, -math.inf, _NEG, geo_from, _MAX_STEPS)
     if not ok:
         return math.nan, False
     for _ in range(_MAX_LEVELS):
-        mid, ok = _wmix_walk(0.5 * h, xi0, h, logt, k, logc, upper)
+        mid, ok = log_walk(xi0 + 0.5 * h, h, 0.0, logt, k, logc, kind, -math.inf, _NEG, geo_from, _MAX_STEPS)
         if not ok:
             return math.nan, False
         if prev == -math.inf and mid == -math.inf:

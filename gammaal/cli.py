@@ -21,13 +21,18 @@ from .difference import K_MAX, K_MIN, prob_beyond, prob_within
 from .fitting import empirical_pair_fraction, fit_gamma
 from .gradient import expected_target
 from .lossfile import read_losses
-from .paper import TABLE1_DELTAS
+from .paper.printed import TABLE1_DELTAS
 
-__all__ = ["main", "read_losses", "TABLE1_DELTAS"]
+__all__ = ["main", "reproduce_main", "build_parser", "read_losses", "TABLE1_DELTAS"]
 
 
 #: one rule for margins in every subcommand (shown in --help)
 DELTA_RULE = "margins delta >= 0 (inf allowed); a negative or NaN margin is refused (exit status 2)"
+
+
+REPRODUCE_DESCRIPTION = ("Regenerate Tables 1-2 and Figure 3 of Shukla & Ahmed (CVPRW 2021): "
+                         "paper vs exact vs Monte Carlo, and the theta behind the printed digits.")
+EXIT_STATUS = "Exit status: 0 on success, 2 on bad input or usage (as every gammaal subcommand)."
 
 
 def margin(text):
@@ -112,28 +117,61 @@ def build_parser():
     p.add_argument("--delta", type=margin, nargs="*", help="margins >= 0 (default: the paper's Table 1 grid)")
     p.add_argument("--no-ks", action="store_true", help="skip the Kolmogorov-Smirnov test (faster on 10^6+ losses)")
     p.set_defaults(run=_fit)
-    # listed for --help only; main() hands `reproduce ...` to gammaal.paper.main
-    sub.add_parser("reproduce", help="regenerate the paper's Tables 1-2 and figures (options: gammaal reproduce -h)")
+    _add_reproduce_arguments(sub.add_parser(
+        "reproduce", help="regenerate the paper's Tables 1-2 and figures (options: gammaal reproduce -h)",
+        description=REPRODUCE_DESCRIPTION, epilog=EXIT_STATUS))
     return parser
 
 
-def main(argv=None):
-    """Entry point of the ``gammaal`` console script; returns the exit status (0 ok, 2 bad input or usage)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["reproduce"]:
-        # every option after `reproduce` belongs to gammaal.paper's own parser
-        from . import paper
-        return paper.main(argv[1:])
-    parser = build_parser()
+def _add_reproduce_arguments(parser):
+    parser.add_argument("--out", default="results", help="output folder (default: results)")
+    parser.add_argument("--quick", action="store_true", help="10^5 Monte Carlo samples instead of 10^6")
+    parser.add_argument("--losses", metavar="FILE",
+                        help="your own per-sample losses for Figure 3 (.npy, .csv, .tsv or .txt; "
+                             "read as `gammaal fit` reads them)")
+    parser.add_argument("--column", default=None, metavar="NAME|N",
+                        help="column of --losses: a header name or a number, 1 = first "
+                             "(default: the only column, or the one named 'loss')")
+    parser.add_argument("--seed", type=int, default=0, help="seed for Monte Carlo and default losses")
+    parser.add_argument("--no-figures", action="store_true", help="tables only (no matplotlib needed)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(run=_reproduce)
+    return parser
+
+
+def _reproduce(args):
+    from .paper.reproduction import reproduce  # Monte Carlo, fits and figures: loaded only when asked for
+
+    reproduce(out=args.out, quick=args.quick, losses=args.losses, seed=args.seed,
+              figures=not args.no_figures, progress=not args.no_progress, column=args.column)
+    return 0
+
+
+def _run(parser, argv, prog):
+    """Parse ``argv`` and run the chosen command: 0 ok, 2 usage error or bad input (message on stderr)."""
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: 0 after --help, 2 after a usage error it has printed
         return int(exc.code or 0)
     try:
         return args.run(args)
-    except (ValueError, TypeError, OSError) as exc:
-        print(f"gammaal {args.command}: error: {exc}", file=sys.stderr)
+    except (ValueError, TypeError, OSError, ImportError) as exc:
+        print(f"{prog(args)}: error: {exc}", file=sys.stderr)
         return 2
+
+
+def main(argv=None):
+    """Entry point of the ``gammaal`` console script; returns the exit status (0 ok, 2 bad input or usage)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    return _run(build_parser(), argv, lambda args: f"gammaal {args.command}")
+
+
+def reproduce_main(argv=None, prog="gammaal reproduce"):
+    """``gammaal reproduce`` under another program name (``python -m benchmarks.tables``, :func:`gammaal.paper.main`)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _add_reproduce_arguments(argparse.ArgumentParser(prog=prog, description=REPRODUCE_DESCRIPTION,
+                                                              epilog=EXIT_STATUS))
+    return _run(parser, argv, lambda args: prog)
 
 
 if __name__ == "__main__":  # pragma: no cover

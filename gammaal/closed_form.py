@@ -140,9 +140,16 @@ def _real_array(value, name, low, strict):
     return arr
 
 
-def _prepare(k, x, theta, xname, kname="k"):
-    """The one argument path of the closed forms: integer shape, ``x >= 0`` and ``theta > 0`` (finite)."""
-    return _integer_shape(k, kname), _real_array(x, xname, 0.0, strict=False), _real_array(theta, "theta", 0.0, strict=True)
+def _prepare(k, x, theta, xname="delta", kname="k"):
+    """The one argument path of the closed forms: integer shape, ``x >= 0`` and ``theta > 0`` (finite).
+
+    Returns ``(k, x, theta, t)`` with ``x`` and ``theta`` broadcast to one shape and ``t = x/theta``
+    the scale-free variable every formula is written in.
+    """
+    k = _integer_shape(k, kname)
+    x, theta = np.broadcast_arrays(_real_array(x, xname, 0.0, strict=False),
+                                   _real_array(theta, "theta", 0.0, strict=True))
+    return k, x, theta, x / theta
 
 
 def _out(value, *inputs):
@@ -192,7 +199,7 @@ def gamma_density(x, k, theta):
     >>> math.isclose(gamma_density(1.0, 2, 1.0), math.exp(-1.0), rel_tol=1e-12, abs_tol=1e-15)
     True
     """
-    k, xx, th = _prepare(k, x, theta, "x")
+    k, xx, th, _ = _prepare(k, x, theta, "x")
     val = xx ** (k - 1) * np.exp(-xx / th) / (th**k * math.factorial(k - 1))
     return _out(val, x, theta)
 
@@ -223,8 +230,7 @@ def antiderivative(x, k, theta):
     >>> math.isclose(antiderivative(1.0, 1, 1.0), -math.exp(-1.0), rel_tol=1e-12, abs_tol=1e-15)
     True
     """
-    k, xx, th = _prepare(k, x, theta, "x")
-    s = xx / th
+    k, _, _, s = _prepare(k, x, theta, "x")
     # −Θ Σ x^{n−1}e^{−x/Θ}/(Θ^n Γ(n)) = −e^{−s} Σ_{n<k} s^n/n!
     val = -np.exp(-s) * _scaled_survival(s, k)
     return _out(val, x, theta)
@@ -296,9 +302,7 @@ def terms_abcd(delta, k, theta):
     >>> math.isclose(sum(terms.values()), 1 - math.exp(-0.5), rel_tol=1e-12, abs_tol=1e-15)
     True
     """
-    k, d, th = _prepare(k, delta, theta, "delta")
-    d, th = np.broadcast_arrays(d, th)
-    t = d / th
+    k, _, _, t = _prepare(k, delta, theta)
     a = np.zeros(t.shape)
     c = np.zeros(t.shape)
     dd = np.zeros(t.shape)
@@ -314,9 +318,7 @@ def terms_abcd(delta, k, theta):
         c += -np.exp(-3.0 * t) * kappa * t ** (n - 1 - i) * upper_scaled
         dd += np.exp(-t) * kappa * (-t) ** (n - 1 - i) * upper_scaled
     b = special.gammainc(k, t)  # B = 1 + G(δ, k, Θ), evaluated without the cancellation
-    scalar = np.ndim(delta) == 0 and np.ndim(theta) == 0
-    pack = (lambda v: float(v)) if scalar else (lambda v: v)
-    return {"A": pack(a), "B": pack(b), "C": pack(c), "D": pack(dd)}
+    return {name: _out(term, delta, theta) for name, term in (("A", a), ("B", b), ("C", c), ("D", dd))}
 
 
 def prob_within(delta, k, theta):
@@ -344,9 +346,7 @@ def prob_within(delta, k, theta):
     >>> round(prob_within(0.1, 4, 0.066), 6)   # paper Table 1 prints 0.437
     0.440767
     """
-    k, d, th = _prepare(k, delta, theta, "delta")
-    d, th = np.broadcast_arrays(d, th)
-    t = d / th
+    k, d, th, t = _prepare(k, delta, theta)
     total = 1.0 + antiderivative(d, k, th)
     for n, i in _pairs(k):
         kappa = _kappa(k, n, i)
@@ -389,9 +389,7 @@ def normaliser_D(delta, k, theta):
     >>> math.isclose(normaliser_D(0.3, 1, 1.0), math.exp(-0.3) / 2, rel_tol=1e-12, abs_tol=1e-15)
     True
     """
-    k, d, th = _prepare(k, delta, theta, "delta")
-    d, th = np.broadcast_arrays(d, th)
-    t = d / th
+    k, d, th, t = _prepare(k, delta, theta)
     total = sum(w for _, _, w in _weights(t, k)) / th
     return _out(total, delta, theta)
 
@@ -419,9 +417,7 @@ def integral_I(u, delta, theta):
     >>> math.isclose(integral_I(1, 1.0, 1.0), math.e * float(special.exp1(1.0)), rel_tol=1e-12, abs_tol=1e-15)
     True
     """
-    u, d, th = _prepare(u, delta, theta, "delta", kname="u")
-    d, th = np.broadcast_arrays(d, th)
-    t = d / th
+    u, _, _, t = _prepare(u, delta, theta, kname="u")
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # e^t E₁(t) is evaluated as one factor (scipy's exp1 underflows long before e^t overflows).
         ee1 = np.exp(t) * special.exp1(t)
@@ -462,9 +458,7 @@ def expected_target(delta, k, theta):
     >>> round(expected_target(0.1, 4, 0.066), 6)   # paper Table 2 prints 0.39 (Θ ≈ 0.0666 gives 0.3853)
     0.384449
     """
-    k, d, th = _prepare(k, delta, theta, "delta")
-    d, th = np.broadcast_arrays(d, th)
-    t = d / th
+    k, d, th, t = _prepare(k, delta, theta)
     num = np.zeros(t.shape)
     den = np.zeros(t.shape)
     for n, i, w in _weights(t, k):
@@ -494,9 +488,7 @@ def expected_target_compact(delta, k, theta):
     >>> round(expected_target_compact(0.1, 4, 0.066), 6)
     0.384449
     """
-    k, d, th = _prepare(k, delta, theta, "delta")
-    d, th = np.broadcast_arrays(d, th)
-    t = d / th
+    k, _, _, t = _prepare(k, delta, theta)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # Everything is scaled by e^{t}: e^t Γ(m, t) = (m−1)! Σ_{r<m} t^r/r! for integer m.
         def upper_scaled(m):

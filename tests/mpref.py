@@ -1,175 +1,147 @@
-"""Independent high-precision references (mpmath), used only by the tests.
+"""The test harness for comparisons against mpmath (scipy's ``_mptestutils`` style).
 
-The law of X − Y is evaluated through the modified-Struve closed form
-``P(|Z| ≤ t) = t [K_ν(t) L_{ν−1}(t) + L_ν(t) K_{ν−1}(t)]`` (ν = k − ½), a
-different formula from every algorithm in ``gammaal._kernels``.  Its tail
-``1 − P`` cancels catastrophically, so the working precision is raised by the
-number of digits the tail is below 1, which makes the subtraction exact enough.
+The reference functions themselves live in :mod:`derivations.reference` (one home, shared with
+``derivations/`` and ``benchmarks/``); they are re-exported here so a test needs one import.
+
+A comparison is three steps:
+
+* **points**: each argument is an :class:`Arg` (real, sampled log-uniformly over its domain plus
+  the interesting points: both ends and, where asked, integers and integers ± a few ulps-scale
+  steps) or an :class:`IntArg`; :func:`points` takes their product.
+* **evaluate**: :func:`compare` calls the function under test on float arguments and the
+  reference on the same arguments (under ``mp.workdps(dps)`` when ``dps`` is given, for
+  references that do not set their own precision).
+* **judge**: :meth:`Comparison.assert_within` fails listing the worst points — arguments, value,
+  reference, relative error — and returns the worst error (so a test can also assert where a
+  documented loss of accuracy sets in, with :attr:`Comparison.worst`).
+
+Example::
+
+    check(cf.prob_within, lambda t, k: erlang_within(t, k), points(Arg(1e-3, 5.0), IntArg(1, 12)),
+          rtol=1e-12, call=lambda t, k: cf.prob_within(t, k, 1.0))
 """
+from __future__ import annotations
+
+import itertools
 import math
+from dataclasses import dataclass, field
 
 import mpmath as mp
 import numpy as np
 
+from derivations.reference import (edgeworth_pdf, edgeworth_within, erlang_beyond, erlang_within,  # noqa: F401
+                                   expected_target, expected_target_erlang, pdf, target_limit_small_k,
+                                   within_beyond)
 
-def _struve_within(t, k, dps):
-    with mp.workdps(dps):
-        t = mp.mpf(t)
-        k = mp.mpf(k)
-        nu = k - mp.mpf(1) / 2
-        return t * (mp.besselk(nu, t) * mp.struvel(nu - 1, t) + mp.struvel(nu, t) * mp.besselk(nu - 1, t))
+#: relative offsets of the "just above / just below" points around an interesting value
+NEAR = (1e-12, 1e-6)
 
 
-def within_beyond(t, k, digits=32, tail=True):
-    """(P(|Z| ≤ t), P(|Z| > t)) for θ = 1 as mpf, both accurate to ``digits``.
+@dataclass(frozen=True)
+class Arg:
+    """A real argument on [lo, hi] (lo > 0): log-uniform grid plus the interesting points.
 
-    The working precision doubles until the tail ``1 − P`` agrees between two
-    precisions, so deep tails are resolved however small they are; tails
-    below 1e-320 (not representable as doubles) are returned as 0.  With
-    ``tail=False`` only ``P(|Z| ≤ t)`` is resolved (the tail is then None).
+    ``integers=True`` adds every integer in range among the grid's decades (1, 2, 5, 10, …)
+    and the points just above and below each (relative offsets :data:`NEAR`), where integer-k
+    code paths switch.  ``extra`` are further interesting values (regime boundaries).
     """
-    dps = digits + 20
-    prev = None
-    while True:
-        w = _struve_within(t, k, dps)
-        if not tail and prev is not None:
-            with mp.workdps(dps):
-                if abs(w - (1 - prev)) <= abs(w) * mp.mpf(10) ** (-digits):
-                    return w, None
-        with mp.workdps(dps):
-            b = 1 - w
-            if prev is not None:
-                if b != 0 and abs(b - prev) <= abs(b) * mp.mpf(10) ** (-digits):
-                    return w, b
-                if dps > 400 and abs(b) < mp.mpf(10) ** -330 and abs(prev) < mp.mpf(10) ** -330:
-                    return w, mp.mpf(0)
-        if dps > 3000:
-            raise RuntimeError(f"reference did not converge at t={t}, k={k}")
-        prev = b
-        dps *= 2
+
+    lo: float
+    hi: float
+    integers: bool = False
+    extra: tuple = ()
+
+    def values(self, n):
+        if not 0 < self.lo <= self.hi:
+            raise ValueError(f"Arg needs 0 < lo <= hi, got lo={self.lo}, hi={self.hi}")
+        grid = list(np.geomspace(self.lo, self.hi, n)) if n > 1 else [self.lo]
+        special = [self.lo, self.hi, *self.extra]
+        if self.integers:
+            ints = [m for m in (1, 2, 3, 5, 10, 20, 50, 100, 1000) if self.lo <= m <= self.hi]
+            special += [m * (1 + s * e) for m in ints for e in NEAR for s in (-1, 1)] + ints
+        return sorted({float(v) for v in grid + special if self.lo <= v <= self.hi})
 
 
-def erlang_beyond(t, n, digits=40):
-    """P(|Z| > t) for integer k = n from the finite sum 2 e^{−t} Σ_m t^m/m! c_m,
-    c_m = Σ_{i=0}^{n−1−m} C(n−1+i, i) 2^{−(n+i)}, built by c_m = c_{m+1} + C(2n−2−m, n−1) 2^{−(2n−1−m)}
-    (every term positive, so ``digits`` plus the digits of the sum's dynamic range suffice)."""
-    n = int(n)
-    with mp.workdps(digits + 10 + int(n * 0.02)):
-        t = mp.mpf(t)
-        c = [mp.mpf(0)] * (n + 1)
-        for m in range(n - 1, -1, -1):
-            c[m] = c[m + 1] + mp.binomial(2 * n - 2 - m, n - 1) / mp.mpf(2) ** (2 * n - 1 - m)
-        term = mp.mpf(1)
-        s = mp.mpf(0)
-        for m in range(n):
-            if m:
-                term *= t / m
-            s += term * c[m]
-        return 2 * mp.exp(-t) * s
+@dataclass(frozen=True)
+class IntArg:
+    """An integer argument: the given ``values``, or every integer in [lo, hi] when none are given."""
+
+    lo: int = 1
+    hi: int = 1
+    listed: tuple = ()
+
+    def values(self, n):
+        return list(self.listed) if self.listed else list(range(self.lo, self.hi + 1))
 
 
-def edgeworth_within(t, k, digits=30):
-    """P(|Z| ≤ t) for large k from the Edgeworth series of Z/√(2k) through O(1/k²).
-
-    Z has cumulants κ₂ = 2k, κ₄ = 12k, κ₆ = 240k (odd ones vanish), so λ₄ = 3/k, λ₆ = 30/k² and
-    F(x) = Φ(x) − φ(x)[λ₄/24 He₃ + λ₆/720 He₅ + λ₄²/1152 He₇] + O(k⁻³); a reference where
-    the omitted O(k⁻³ x¹¹) is below the tolerance (k ≥ 1e7, |x| ≲ 8).
-    """
-    with mp.workdps(digits):
-        k = mp.mpf(k)
-        x = mp.mpf(t) / mp.sqrt(2 * k)
-        he3 = x ** 3 - 3 * x
-        he5 = x ** 5 - 10 * x ** 3 + 15 * x
-        he7 = x ** 7 - 21 * x ** 5 + 105 * x ** 3 - 105 * x
-        l4, l6 = 3 / k, 30 / k ** 2
-        corr = mp.npdf(x) * (l4 / 24 * he3 + l6 / 720 * he5 + l4 ** 2 / 1152 * he7)
-        upper = mp.ncdf(-x) + corr          # P(Z > t) = 1 − F(x)
-        return 1 - 2 * upper, 2 * upper
-
-
-def edgeworth_pdf(t, k, digits=30):
-    """Density of Z at t for large k: φ(x)[1 + λ₄/24 He₄ + λ₆/720 He₆ + λ₄²/1152 He₈]/√(2k) + O(k⁻³)."""
-    with mp.workdps(digits):
-        k = mp.mpf(k)
-        x = mp.mpf(t) / mp.sqrt(2 * k)
-        he4 = x ** 4 - 6 * x ** 2 + 3
-        he6 = x ** 6 - 15 * x ** 4 + 45 * x ** 2 - 15
-        he8 = x ** 8 - 28 * x ** 6 + 210 * x ** 4 - 420 * x ** 2 + 105
-        l4, l6 = 3 / k, 30 / k ** 2
-        return mp.npdf(x) * (1 + l4 / 24 * he4 + l6 / 720 * he6 + l4 ** 2 / 1152 * he8) / mp.sqrt(2 * k)
-
-
-def pdf(z, k, digits=30):
-    """Variance-gamma density of Z (θ = 1) via mpmath's Bessel K."""
-    with mp.workdps(digits):
-        z = abs(mp.mpf(z))
-        k = mp.mpf(k)
-        nu = k - mp.mpf(1) / 2
-        return z ** nu * mp.besselk(nu, z) / (mp.sqrt(mp.pi) * mp.gamma(k) * 2 ** nu)
-
-
-def _log_quad(logf, lo, hi, k, digits):
-    """∫ exp(logf(s)) ds over (−∞, ∞) in the log variable s, with breakpoints every
-    min(2, 3/√k) units around [lo, hi] so each quadrature piece is smooth; the
-    integrand must be negligible beyond hi + 12."""
-    with mp.workdps(digits):
-        step = min(mp.mpf(2), 3 / mp.sqrt(k))
-        # below lo − 80/k the integrand has fallen by e^{-80} relative (it decays like e^{k s})
-        pts = []
-        s = mp.mpf(lo) - (80 / mp.mpf(k) + 10)
-        while s < hi + 8:
-            pts.append(s)
-            s += step if lo - 5 < s < hi + 5 else max(step, abs(s) / 8)
-        # past hi + 12 the factor e^{-2 e^s} (or e^{-t e^s}) is below e^{-100000}
-        pts += [mp.mpf(hi) + 8, mp.mpf(hi) + 12]
-        return mp.quad(lambda u: mp.exp(logf(u)), pts)
-
-
-def expected_target(t, k, digits=30):
-    """φ(t) from its definition ∫ f(x) f(x+t) x/(2x+t) dx / ∫ f(x) f(x+t) dx (θ = 1),
-    integrated in s = log x so the endpoint singularity x^{k−1} becomes an exponential decay."""
-    with mp.workdps(digits + 10):
-        t = mp.mpf(t)
-        k = mp.mpf(k)
-
-        def log_joint(s):
-            x = mp.exp(s)
-            # gamma densities without their common constants (they cancel), times the Jacobian x
-            return (k - 1) * (s + mp.log(x + t)) - 2 * x + s
-
-        hi = mp.log(k + 5)
-        lo = min(mp.log(t), hi - 2)
-        den = _log_quad(log_joint, lo, hi, k, digits + 10)
-        num = _log_quad(lambda s: log_joint(s) + s - mp.log(2 * mp.exp(s) + t), lo, hi, k, digits + 10)
-        return num / den
-
-
-def target_limit_small_k(k, digits=30):
-    """lim_{t→0+} φ(t) = ½ E[x/(1+x)], x ∝ x^{k−1}(2+x)^{k−1} (k < ½), in s = log x."""
-    with mp.workdps(digits + 10):
-        k = mp.mpf(k)
-        logw = lambda s: (k - 1) * (s + mp.log(2 + mp.exp(s))) + s  # noqa: E731
-        # no exponential cut-off: the weight decays like e^{(2k−1)s}, so integrate far out
-        hi = 90 / (1 - 2 * k)
-        den = _log_quad(logw, -5, hi, k, digits + 10)
-        num = _log_quad(lambda s: logw(s) + s - mp.log(1 + mp.exp(s)), -5, hi, k, digits + 10)
-        return num / den / 2
+def points(*args, n=20):
+    """Cartesian product of the arguments' values (``n`` grid points per real argument)."""
+    return list(itertools.product(*(a.values(n) for a in args)))
 
 
 def rel_err(value, ref):
-    ref = float(ref) if not isinstance(ref, float) else ref
+    """|value − ref| / |ref| against the reference rounded to float64 (its rounding, ≤ 1.1e-16, is far
+    below every tolerance; a reference below the smallest double compares as 0, i.e. |value|); inf for NaN."""
+    value = float(value)
+    ref = float(ref)
+    if math.isnan(value) or math.isnan(ref):
+        return math.inf
     if ref == 0:
         return abs(value)
     return abs(value - ref) / abs(ref)
 
 
+@dataclass
+class Comparison:
+    """Rows (rel err, args, got, want), worst first."""
+
+    rows: list = field(default_factory=list)
+
+    @property
+    def worst(self):
+        return self.rows[0][0] if self.rows else 0.0
+
+    def report(self, limit=10):
+        return "\n".join(f"{e:.3e}  args={a}  got={g!r}  want={w!r}" for e, a, g, w in self.rows[:limit])
+
+    def assert_within(self, rtol):
+        """Fail listing the worst points above ``rtol``; return the worst relative error."""
+        assert self.rows, "a comparison over no points proves nothing"
+        bad = [r for r in self.rows if not r[0] <= rtol]
+        assert not bad, (f"{len(bad)} of {len(self.rows)} points above rtol={rtol:g}; worst points "
+                         f"(rel err, args, got, want):\n" + Comparison(bad).report())
+        return self.worst
+
+
+def compare(func, reference, pts, dps=None):
+    """Evaluate ``func(*p)`` and ``reference(*p)`` (under ``mp.workdps(dps)`` if given) at every point."""
+    rows = []
+    for p in pts:
+        got = func(*p)
+        if dps is None:
+            want = reference(*p)
+        else:
+            with mp.workdps(dps):
+                want = reference(*p)
+        rows.append((rel_err(got, want), tuple(p), float(got), float(want)))
+    rows.sort(key=lambda r: r[0], reverse=True)
+    return Comparison(rows)
+
+
+def check(func, reference, pts, rtol, dps=None):
+    """:func:`compare` then :meth:`Comparison.assert_within`; returns the worst relative error."""
+    return compare(func, reference, pts, dps).assert_within(rtol)
+
+
 def assert_close_table(rows, rtol):
-    """rows: list of (label, value, reference). Fail listing the worst points."""
-    errs = [(rel_err(v, r), lab, v, float(r)) for lab, v, r in rows]
-    errs.sort(reverse=True, key=lambda e: e[0])
-    bad = [e for e in errs if not e[0] <= rtol]
-    assert not bad, "worst points (rel err, args, got, ref):\n" + "\n".join(f"{e[0]:.3e} {e[1]} {e[2]!r} {e[3]!r}" for e in bad[:10])
-    return errs[0][0] if errs else 0.0
+    """Precomputed rows ``(args, value, reference)``: fail listing the worst points; return the worst error."""
+    table = Comparison(sorted(((rel_err(v, r), lab, float(v), float(r)) for lab, v, r in rows),
+                              key=lambda r: r[0], reverse=True))
+    if not rows:
+        return 0.0
+    return table.assert_within(rtol)
 
 
-__all__ = ["within_beyond", "edgeworth_within", "edgeworth_pdf", "erlang_beyond", "pdf", "expected_target", "rel_err", "assert_close_table", "math", "np"]
+__all__ = ["Arg", "IntArg", "points", "rel_err", "Comparison", "compare", "check", "assert_close_table",
+           "within_beyond", "erlang_beyond", "erlang_within", "edgeworth_within", "edgeworth_pdf", "pdf",
+           "expected_target", "expected_target_erlang", "target_limit_small_k"]

@@ -116,3 +116,15 @@ def test_fit_with_a_shape_outside_the_law_domain_prints_the_fit_and_the_pairs(tm
     assert "outside the validated domain" in out
     fraction = float(out.strip().splitlines()[-1].split()[-1])
     assert 0 < fraction < 1
+
+
+def test_reproduce_is_a_subcommand_of_the_one_parser(capsys):
+    assert cli.main(["reproduce", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "usage: gammaal reproduce" in out and "--losses" in out and "Exit status: 0 on success, 2" in out
+    assert cli.main(["reproduce", "--seed", "x"]) == 2
+    assert "gammaal reproduce: error: argument --seed" in capsys.readouterr().err
+    # the same options under another program name (python -m benchmarks.tables, gammaal.paper.main)
+    assert cli.reproduce_main(["--help"], prog="python -m benchmarks.tables") == 0
+    out_other = capsys.readouterr().out
+    assert "usage: python -m benchmarks.tables" in out_other and "--losses" in out_other

@@ -15,46 +15,33 @@ import numpy as np
 import pytest
 
 import gammaal
+import mpref
 from gammaal import closed_form as cf
+from gammaal.paper import PAPER_K, PAPER_THETA, TABLE1_DELTAS, TABLE1_PRINTED, TABLE2_DELTAS
 
 
 # --------------------------------------------------------------------------- references
-def prob_within_mp(t, k):
-    """P(|Z| ≤ δ) at t = δ/Θ from the integer-k Erlang-mixture sum, 50 digits."""
-    with mp.workdps(50):
-        t = mp.mpf(t)
-        total = mp.mpf(0)
-        for m in range(k):
-            c = mp.fsum(mp.binomial(k - 1 + i, i) * mp.mpf(2) ** (-(k + i)) for i in range(k - m))
-            total += t**m / mp.factorial(m) * c
-        return 1 - 2 * mp.exp(-t) * total
-
-
-def phi_mp(t, k):
-    """φ at t = δ/Θ from ½ − (t/2)N/D with enough digits to absorb the alternating sums."""
-    with mp.workdps(60 + 4 * k * int(math.log10(t + 2) + 1)):
-        t = mp.mpf(t)
-        n_sum = (-t * t) ** (k - 1) * mp.e1(t) + mp.fsum(
-            mp.binomial(k - 1, j) * (-t * t) ** (k - 1 - j) * mp.gammainc(2 * j, t) for j in range(1, k))
-        d_sum = mp.fsum(mp.binomial(k - 1, j) * (-t * t) ** (k - 1 - j) * mp.gammainc(2 * j + 1, t) for j in range(k))
-        return mp.mpf(1) / 2 - t / 2 * n_sum / d_sum
-
-
-def density_mp(t, k):
-    """Variance-gamma density of Y − X at t (scale 1)."""
-    with mp.workdps(40):
-        nu = mp.mpf(k) - mp.mpf(1) / 2
-        t = mp.mpf(t)
-        return t**nu * mp.besselk(nu, t) / (mp.sqrt(mp.pi) * mp.gamma(k) * 2**nu)
-
-
-def rel_err(value, ref):
-    return float(abs(mp.mpf(value) - ref) / abs(ref))
+# mpmath references (derivations.reference, through the harness): the Erlang-mixture sum for P,
+# the compact N/D form with extra working digits for φ, besselk for the density.
+def _at_unit_scale(fn):
+    """``fn(t, k, 1.0)`` with ``t`` a float: the closed forms in the scale-free variable."""
+    return lambda t, k: fn(float(t), k, 1.0)
 
 
 def worst(fn, ref, ks, ts):
-    """Largest relative error of ``fn(t, k, 1.0)`` against ``ref(t, k)`` over the grid."""
-    return max(rel_err(fn(float(t), k, 1.0), ref(t, k)) for k in ks for t in ts)
+    """Largest relative error of ``fn(t, k, 1.0)`` against ``ref(t, k)`` over the grid ts × ks."""
+    return mpref.compare(_at_unit_scale(fn), ref, [(t, k) for k in ks for t in ts]).worst
+
+
+def check(fn, ref, ks, ts, rtol):
+    """Every point of ts × ks within ``rtol`` of the reference (failure lists the worst points)."""
+    return mpref.check(_at_unit_scale(fn), ref, [(t, k) for k in ks for t in ts], rtol)
+
+
+prob_within_mp = mpref.erlang_within
+phi_mp = mpref.expected_target_erlang
+density_mp = mpref.pdf
+rel_err = mpref.rel_err
 
 
 # --------------------------------------------------------------------------- validation
@@ -134,23 +121,22 @@ def test_antiderivative_derivative_is_density():
 # --------------------------------------------------------------------------- Eq. 4–6
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 6, 8, 12])
 def test_prob_within_matches_mpmath_in_the_accurate_region(k):
-    ts = np.logspace(-3, np.log10(5.0), 25)
-    assert worst(cf.prob_within, prob_within_mp, [k], ts) < 1e-12
-    assert worst(lambda t, k, th: math.fsum(cf.terms_abcd(t, k, th).values()), prob_within_mp, [k], ts) < 1e-12
+    ts = mpref.Arg(1e-3, 5.0).values(25)
+    check(cf.prob_within, prob_within_mp, [k], ts, 1e-12)
+    check(lambda t, k, th: math.fsum(cf.terms_abcd(t, k, th).values()), prob_within_mp, [k], ts, 1e-12)
 
 
 def test_prob_within_small_t_loses_accuracy_like_eps_over_t():
     # Documented: error ~ ε/t, > 1e-10 below t ≈ 5e-6; accurate to 1e-12 from t = 1e-3.
     bad = worst(cf.prob_within, prob_within_mp, [2, 4, 8], [1e-8, 3e-8])
-    good = worst(cf.prob_within, prob_within_mp, [2, 4, 8], [1e-3, 3e-3])
     assert bad > 1e-10
-    assert good < 1e-12
+    check(cf.prob_within, prob_within_mp, [2, 4, 8], [1e-3, 3e-3], 1e-12)
 
 
 def test_prob_within_large_k_large_t_loses_accuracy():
     # Documented: for k = 10, 12 the D sum cancels beyond t ≈ 13.
     assert worst(cf.prob_within, prob_within_mp, [12], [20.0, 30.0]) > 1e-10
-    assert worst(cf.prob_within, prob_within_mp, [12], [1.0, 3.0]) < 1e-12
+    check(cf.prob_within, prob_within_mp, [12], [1.0, 3.0], 1e-12)
 
 
 def test_terms_abcd_structure():
@@ -175,10 +161,9 @@ def test_prob_within_limits():
 
 def test_table1_exact_values():
     # The paper prints 0.094 0.185 0.274 0.358 0.437 0.527 0.607 (computed with Θ ≈ 0.0666).
-    deltas = [0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15]
-    exact = [round(cf.prob_within(d, 4, 0.066), 4) for d in deltas]
+    exact = [round(cf.prob_within(d, PAPER_K, PAPER_THETA), 4) for d in TABLE1_DELTAS]
     assert exact == [0.0944, 0.1871, 0.2766, 0.3614, 0.4408, 0.5311, 0.611]
-    assert [round(cf.prob_within(d, 4, 0.0666), 3) for d in deltas] == [0.094, 0.185, 0.274, 0.358, 0.437, 0.527, 0.607]
+    assert [round(cf.prob_within(d, PAPER_K, 0.0666), 3) for d in TABLE1_DELTAS] == list(TABLE1_PRINTED)
 
 
 # --------------------------------------------------------------------------- Eq. 13–15
@@ -204,16 +189,16 @@ def test_integral_I_matches_its_definition(u):
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6, 8])
 def test_expected_target_matches_mpmath_in_the_accurate_region(k):
-    ts = np.logspace(-6, np.log10(5.0), 20)
-    assert worst(cf.expected_target, phi_mp, [k], ts) < 1e-12
-    assert worst(cf.expected_target_compact, phi_mp, [k], ts) < 1e-12
+    ts = mpref.Arg(1e-6, 5.0).values(20)
+    check(cf.expected_target, phi_mp, [k], ts, 1e-12)
+    check(cf.expected_target_compact, phi_mp, [k], ts, 1e-12)
 
 
 def test_expected_target_large_t_loses_accuracy():
     # Documented: > 1e-10 beyond t ≈ 10 for k = 8; k = 1 never cancels.
     assert worst(cf.expected_target, phi_mp, [8], [20.0, 30.0]) > 1e-10
-    assert worst(cf.expected_target, phi_mp, [8], [2.0, 4.0]) < 1e-13
-    assert worst(cf.expected_target, phi_mp, [1], [10.0, 30.0, 100.0]) < 1e-13
+    check(cf.expected_target, phi_mp, [8], [2.0, 4.0], 1e-13)
+    check(cf.expected_target, phi_mp, [1], [10.0, 30.0, 100.0], 1e-13)
 
 
 def test_expected_target_basic_properties():
@@ -227,8 +212,8 @@ def test_expected_target_basic_properties():
 
 def test_table2_exact_values():
     # printed 0.5, 0.39, ?, 0.25, ?, 0.18; exact at Θ = 0.066:
-    deltas = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
-    assert [round(cf.expected_target(d, 4, 0.066), 4) for d in deltas] == [0.5, 0.3844, 0.303, 0.248, 0.2093, 0.1809]
+    assert [round(cf.expected_target(d, PAPER_K, PAPER_THETA), 4) for d in TABLE2_DELTAS] == [
+        0.5, 0.3844, 0.303, 0.248, 0.2093, 0.1809]
 
 
 # --------------------------------------------------------------------------- against gammaal

@@ -12,6 +12,7 @@ import pytest
 
 import gammaal
 from gammaal import paper
+from gammaal.paper import figures as paper_figures, writers
 
 
 REPLACED = []  # destinations of every os.replace during the module's quick run
@@ -52,8 +53,8 @@ def _failing_replace(*args, **kwargs):
 
 
 @pytest.mark.parametrize("write", [
-    lambda path: paper._write_csv(path, [{"delta": 0.1, "exact": 0.5}]),
-    lambda path: paper._write_markdown(path, "T", ["a"], [["1"]], ["note"]),
+    lambda path: writers.write_csv(path, [{"delta": 0.1, "exact": 0.5}]),
+    lambda path: writers.write_markdown(path, "T", ["a"], [["1"]], ["note"]),
     lambda path: paper.figure_prob_within(path, shapes=(4,)),
 ])
 def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch, write):
@@ -68,7 +69,7 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path, monkeypatch, write):
 
 def test_every_figure_has_labelled_axes(monkeypatch):
     figures = []
-    monkeypatch.setattr(paper, "_save_figure", lambda fig, path: figures.append(fig) or Path(path))
+    monkeypatch.setattr(paper_figures, "_save_figure", lambda fig, path: figures.append(fig) or Path(path))
     losses = np.random.default_rng(0).gamma(4, 0.066, 500)
     fit = gammaal.fit_gamma(losses, ks=True)
     paper.figure3(losses, "unused.png", [("MLE", fit)])
