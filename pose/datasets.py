@@ -30,7 +30,7 @@ class UnionDataset(Dataset):
     ``dataset[i]`` is the part's sample with an added ``"uid"`` = i. The label
     arrays ``joints`` (N, J, 2), ``visible`` (N, J) and ``norm`` (N,) are the
     parts' arrays concatenated; ``scored`` (N, J) marks the joints PCK counts:
-    a part's ``annotated`` array where it has one (MPII's official PCKh also
+    a part's ``scored`` array where it has one (MPII's official PCKh also
     scores occluded joints), else ``visible``.
 
     Parameters
@@ -49,7 +49,7 @@ class UnionDataset(Dataset):
         self.joints = np.concatenate([np.asarray(ds.joints, dtype=np.float64) for ds in self.datasets])
         self.visible = np.concatenate([np.asarray(ds.visible, dtype=bool) for ds in self.datasets])
         self.norm = np.concatenate([np.asarray(ds.norm, dtype=np.float64) for ds in self.datasets])
-        self.scored = np.concatenate([np.asarray(getattr(ds, "annotated", ds.visible), dtype=bool)
+        self.scored = np.concatenate([np.asarray(getattr(ds, "scored", ds.visible), dtype=bool)
                                       for ds in self.datasets])
         self.num_joints = int(self.joints.shape[1])
 
@@ -150,6 +150,7 @@ def prepare_data(config: RunConfig) -> ActiveLearningData:
 
     d, a = config.data, config.active
     size = config.model.input_size
+    protocol = effective_protocol(config)
     if d.dataset == "synthetic":
         def make(n, domain, seed, augment):
             return pose_data.SyntheticPoseDataset(n, domain=domain, num_joints=d.num_joints, input_size=size,
@@ -169,10 +170,11 @@ def prepare_data(config: RunConfig) -> ActiveLearningData:
 
         def lsp(split, augment):
             return _construct(pose_data.LSPDataset, "data.root", root / "lsp", split=split,
-                              input_size=size, augment=augment)
+                              input_size=size, augment=augment, box_margin=protocol.box_margin)
 
         def lspet(augment):
-            return _construct(pose_data.LSPETDataset, "data.root", root / "lspet", input_size=size, augment=augment)
+            return _construct(pose_data.LSPETDataset, "data.root", root / "lspet", input_size=size, augment=augment,
+                              box_margin=protocol.box_margin)
 
         train_parts = [("lsp", lsp("train", d.augment)), ("lspet", lspet(d.augment))]
         eval_parts = [("lsp", lsp("train", False)), ("lspet", lspet(False))]
@@ -190,7 +192,9 @@ def prepare_data(config: RunConfig) -> ActiveLearningData:
         def mpii(split, augment):
             kwargs = {"annotation": d.mpii_annotation} if d.mpii_annotation else {}
             return _construct(pose_data.MPIIDataset, "data.root", root, split=split, input_size=size,
-                              augment=augment, **kwargs)
+                              augment=augment, head_size_factor=protocol.head_size_factor,
+                              head_towards_neck=protocol.mpii_head_towards_neck,
+                              occluded=protocol.occluded_joints, **kwargs)
 
         train_parts = [("mpii", mpii("train", d.augment))]
         eval_parts = [("mpii", mpii("train", False))]
@@ -203,7 +207,6 @@ def prepare_data(config: RunConfig) -> ActiveLearningData:
     if d.dataset != "synthetic":
         # Annotations load fast; a missing image would otherwise surface in the middle of training.
         check_image_files([ds for _, ds in train_parts + eval_parts] + test.datasets, d.root)
-    protocol = effective_protocol(config)
     for dataset in {id(ds): ds for ds in [d for _, d in train_parts + eval_parts] + test.datasets}.values():
         dataset.use_protocol(protocol)  # heatmap targets and augmentation ranges
     train_view, eval_view = UnionDataset(train_parts), UnionDataset(eval_parts)

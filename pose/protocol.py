@@ -190,7 +190,7 @@ CALL_SITES: dict[str, str] = {
     "heatmap_peak": "datasets.prepare_data -> PoseDataset.use_protocol -> gaussian_heatmaps(peak=)",
     "heatmap_window": "datasets.prepare_data -> PoseDataset.use_protocol -> gaussian_heatmaps(window=)",
     "train_invisible_joints": "task.PoseTask.loss -> per_image_loss(visible=None) for the heatmap loss",
-    "occluded_joints": "data.mpii / data.lsp visibility -> the target's visible mask and dataset.scored",
+    "occluded_joints": "datasets.prepare_data -> MPIIDataset(occluded=) -> the training mask and dataset.scored",
     "ranking_target": "gammaal.al.training / scoring: a per-head true loss from the task -> per_image_loss(**ranking_target_options(...))",
     "plateau_monitor": "gammaal.al.training.train_network -> scheduler.step(validation loss) and the best-epoch rule",
     "plateau_patience": "task.engine_settings -> gammaal.al.training.train_network -> ReduceLROnPlateau(patience=)",
@@ -201,19 +201,20 @@ CALL_SITES: dict[str, str] = {
     "shift": "PoseDataset.__getitem__ -> compose_affine(crop, shift_matrix(params.shift))",
     "scale_range": "PoseDataset.use_protocol -> _augmentation -> sample_augmentation(rng, augment_spec(p))",
     "flip_probability": "PoseDataset.use_protocol -> _augmentation -> sample_augmentation(rng, augment_spec(p))",
-    "box_margin": "data.lsp.box_from_joints (BOX_MARGIN)",
-    "box_margin_train": "data.base.__getitem__ -> scale factor U(a, b) / box_margin in training",
+    "box_margin": "datasets.prepare_data -> LSPDataset / LSPETDataset(box_margin=) -> box_from_joints(margin=)",
+    "box_margin_train": "PoseDataset.use_protocol -> _augmentation: scale factor x U(a, b) / box_margin in training",
     "pck_total": "task.PoseTask.metric -> UnionDataset.accuracy -> metrics.pck(total=) ('official' for 16 joints)",
     "pck_boundary": "task.PoseTask.metric -> UnionDataset.accuracy -> metrics.pck(boundary=)",
-    "head_size_factor": "data.mpii head size -> metrics.mpii_head_size(boxes, factor=)",
-    "mpii_head_towards_neck": "data.mpii joint parsing (head_top label)",
+    "head_size_factor": "datasets.prepare_data -> MPIIDataset(head_size_factor=) -> the PCKh norm",
+    "mpii_head_towards_neck": "datasets.prepare_data -> MPIIDataset(head_towards_neck=) -> the head-top label",
     "pck_thresholds": "task.PoseTask.metric_curve -> metrics.pck_curve(thresholds=) -> report pck_curves",
 }
 
 #: Settings the run already reads (the rest: building blocks, see :data:`CALL_SITES`).
 WIRED = frozenset({"conv_reduce", "fc_era", "merge", "plateau_patience", "pck_total", "pck_boundary", "heatmap_peak",
                    "heatmap_window", "train_invisible_joints", "rotation", "shift", "scale_range",
-                   "flip_probability", "pck_thresholds"})
+                   "flip_probability", "pck_thresholds", "box_margin", "box_margin_train", "occluded_joints",
+                   "head_size_factor", "mpii_head_towards_neck"})
 
 #: Differences NOT reproduced under ``authors``, with the reason (the README table shows them).
 REASONS: dict[str, str] = {

@@ -472,3 +472,50 @@ def test_synthetic_disk_cache_is_atomic_and_a_damaged_file_is_rebuilt(tmp_path, 
         SyntheticPoseDataset(5, seed=7, cache=other)
     with np.load(other) as kept:  # someone else's file is never overwritten
         assert kept["x"].tolist() == [0, 1, 2]
+
+
+# ----------------------------------------------------------------------------- protocol switches in the loaders
+
+
+def test_lsp_box_margin_and_its_training_draw(tmp_path):
+    from pose.protocol import PROTOCOLS
+
+    _lsp_fixture(tmp_path)
+    standard = LSPDataset(tmp_path, "train", input_size=128)
+    authors = LSPDataset(tmp_path, "train", input_size=128, box_margin=2.0, augment=True)
+    np.testing.assert_allclose(authors.scale, standard.scale * 2.0 / 1.25)  # the side scales with the margin
+    np.testing.assert_allclose(authors.center, standard.center)
+    with pytest.raises(ValueError, match="margin"):
+        LSPDataset(tmp_path, "train", box_margin=0.0)
+    authors.use_protocol(PROTOCOLS["authors"])
+    assert authors.box_margin_train == (1.5, 2.5)
+    factors = []
+    for _ in range(400):
+        factors.append(authors._augmentation().scale_factor)
+    # zoom U(0.75, 1.25) times margin U(1.5, 2.5) / 2: the product's range, both ends nearly reached
+    assert 0.75 * 1.5 / 2 <= min(factors) < 0.6 and 1.4 < max(factors) <= 1.25 * 2.5 / 2
+
+
+def test_mpii_occluded_joints_head_size_and_head_top(tmp_path):
+    arrays = _mpii_arrays(4)
+    arrays["visible"][1, :5] = 0  # five annotated but occluded joints
+    _write_h5(tmp_path / "annot" / "valid.h5", arrays)
+    _write_images(tmp_path / "images", [name.decode() for name in arrays["imgname"]])
+    default = MPIIDataset(tmp_path, "valid", input_size=128)
+    trained = MPIIDataset(tmp_path, "valid", input_size=128, occluded="trained")
+    zero = MPIIDataset(tmp_path, "valid", input_size=128, occluded="zero_target")
+    flags = (arrays["visible"] > 0) & default.annotated
+    assert flags.sum() < default.annotated.sum()
+    np.testing.assert_array_equal(default.visible, arrays["visible"] > 0)  # masked training, official scoring
+    np.testing.assert_array_equal(default.scored, default.annotated)
+    np.testing.assert_array_equal(trained.visible, default.annotated)
+    np.testing.assert_array_equal(trained.scored, default.annotated)
+    np.testing.assert_array_equal(zero.scored, zero.visible)
+    np.testing.assert_array_equal(zero.visible[zero.annotated], flags[zero.annotated])
+    authors = MPIIDataset(tmp_path, "valid", input_size=128, head_size_factor=1.0, head_towards_neck=0.2)
+    np.testing.assert_allclose(authors.norm, arrays["normalize"] / 0.6)
+    head, neck = arrays["part"][:, 9], arrays["part"][:, 8]
+    np.testing.assert_allclose(authors.joints[:, 9], head + 0.2 * (neck - head))
+    np.testing.assert_allclose(authors.joints[:, :9], arrays["part"][:, :9])
+    with pytest.raises(ValueError, match="occluded"):
+        MPIIDataset(tmp_path, "valid", occluded="hidden")

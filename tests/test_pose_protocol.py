@@ -214,3 +214,30 @@ def test_authors_schedule_pins_the_head_lr():
     assert [g["lr"] for g in optimizer.param_groups] == pytest.approx([1.5e-4, 1.5e-4])
     with pytest.raises(ValueError, match="lr"):
         build_optimizer(backbone, None, PROTOCOLS["standard"], lr=0.0)
+
+
+@pytest.mark.parametrize("dataset,loader,expected", [
+    ("lsp_lspet", "LSPDataset", {"box_margin": (2.0, 1.25)}),
+    ("mpii", "MPIIDataset", {"head_size_factor": (1.0, 0.6), "head_towards_neck": (0.2, 0.0),
+                             "occluded": ("zero_target", "trained")}),
+])
+def test_loader_switches_reach_the_dataset_constructors(monkeypatch, tmp_path, dataset, loader, expected):
+    import pose.data
+    from pose.datasets import prepare_data
+
+    class Built(Exception):
+        pass
+
+    seen = {}
+
+    def record(*args, **kwargs):
+        seen.update(kwargs)
+        raise Built
+
+    monkeypatch.setattr(pose.data, loader, record)
+    config = load_config(dataset)
+    for position, name in enumerate(("authors", "standard")):
+        seen.clear()
+        with pytest.raises(Built):
+            prepare_data(apply_overrides(config, [f"protocol={name}", f"data.root={tmp_path}"]))
+        assert {key: seen[key] for key in expected} == {key: values[position] for key, values in expected.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Sequence
@@ -116,19 +117,30 @@ class PoseDataset(torch.utils.data.Dataset, ABC):
     heatmap_peak: float = 1.0
     heatmap_window: int | None = None
     augment_spec: AugmentSpec = AugmentSpec()
+    #: Training draw U(a, b) of the person-box margin (boxes built from joints with margin ``box_margin``).
+    box_margin_train: tuple[float, float] | None = None
 
     def use_protocol(self, protocol) -> None:
-        """Heatmap targets (peak, window) and augmentation (rotation, zoom, flips, shift) of ``protocol``."""
+        """Heatmap targets (peak, window) and augmentation (rotation, zoom, flips, shift, and for boxes built
+        from the joints the training margin draw) of ``protocol``."""
         from ..protocol import augment_spec
 
         self.heatmap_peak, self.heatmap_window = float(protocol.heatmap_peak), protocol.heatmap_window
         self.augment_spec = augment_spec(protocol)
+        if hasattr(self, "box_margin") and protocol.box_margin_train is not None:
+            self.box_margin_train = tuple(float(v) for v in protocol.box_margin_train)
 
     def _augmentation(self) -> AugmentParams:
         if not self.augment:
             return AugmentParams()
         seed = int(torch.randint(0, 2**62, ()).item())
-        return sample_augmentation(np.random.default_rng(seed), self.augment_spec)
+        rng = np.random.default_rng(seed)
+        params = sample_augmentation(rng, self.augment_spec)
+        if self.box_margin_train is not None:  # drawn after the others: other specs keep their stream
+            low, high = self.box_margin_train
+            margin = low + rng.random() * (high - low)
+            params = dataclasses.replace(params, scale_factor=params.scale_factor * margin / self.box_margin)
+        return params
 
     def __getitem__(self, index: int) -> dict:
         index = int(index)

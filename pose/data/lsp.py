@@ -104,13 +104,16 @@ def _check_flags(path: Path, flags: np.ndarray, dataset: str) -> None:
         raise ValueError(f"{Path(path).name}: visibility flags must be 0 or 1 [{dataset}], found {values}")
 
 
-def box_from_joints(joints: np.ndarray, visible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def box_from_joints(joints: np.ndarray, visible: np.ndarray, margin: float = BOX_MARGIN) -> tuple[np.ndarray, np.ndarray]:
     """Person box (centre, scale) from joint bounding boxes, see the module docstring.
 
     Parameters
     ----------
     joints : ndarray (N, J, 2)
     visible : ndarray (N, J) bool
+    margin : float, > 0
+        Box side over the larger side of the joints' bounding box (default :data:`BOX_MARGIN`;
+        the authors use 2, ``protocol.box_margin``).
 
     Returns
     -------
@@ -124,7 +127,9 @@ def box_from_joints(joints: np.ndarray, visible: np.ndarray) -> tuple[np.ndarray
     low = np.where(use[..., None], joints, np.inf).min(axis=1)
     high = np.where(use[..., None], joints, -np.inf).max(axis=1)
     center = (low + high) / 2.0
-    side = np.maximum((high - low).max(axis=1), 1.0) * BOX_MARGIN
+    if not np.isfinite(margin) or margin <= 0:
+        raise ValueError(f"margin must be a finite number > 0, got {margin}")
+    side = np.maximum((high - low).max(axis=1), 1.0) * margin
     return center, side / BOX_PIXELS
 
 
@@ -138,8 +143,10 @@ def torso_size(joints: np.ndarray) -> np.ndarray:
 class _LSPFamily(PoseDataset):
     """LSP-style dataset: 14 joints, one person per image, names ``im<number>.jpg``."""
 
-    def __init__(self, root, joints, visible, image_numbers, digits, input_size, augment) -> None:
-        center, scale = box_from_joints(joints, visible)
+    def __init__(self, root, joints, visible, image_numbers, digits, input_size, augment,
+                 box_margin: float = BOX_MARGIN) -> None:
+        center, scale = box_from_joints(joints, visible, box_margin)
+        self.box_margin = float(box_margin)
         super().__init__(joints, visible, torso_size(joints), center, scale, LSP_FLIP_PAIRS, input_size, augment)
         self.root = Path(root)
         self.image_names = [f"im{number:0{digits}d}.jpg" for number in image_numbers]
@@ -158,9 +165,12 @@ class LSPDataset(_LSPFamily):
     split : {"train", "test", "all"}
     input_size : int
     augment : bool
+    box_margin : float
+        Person box side over the joints' bounding box (:func:`box_from_joints`).
     """
 
-    def __init__(self, root, split: str = "train", input_size: int = 256, augment: bool = False) -> None:
+    def __init__(self, root, split: str = "train", input_size: int = 256, augment: bool = False,
+                 box_margin: float = BOX_MARGIN) -> None:
         joints, visible = load_lsp_joints(Path(root) / "joints.mat")
         count = len(joints)
         half = count // 2
@@ -169,13 +179,13 @@ class LSPDataset(_LSPFamily):
             raise ValueError(f"split must be one of {sorted(ranges)}, got {split!r}")
         rows = np.asarray(ranges[split], dtype=np.int64)
         self.split = split
-        super().__init__(root, joints[rows], visible[rows], rows + 1, 4, input_size, augment)
+        super().__init__(root, joints[rows], visible[rows], rows + 1, 4, input_size, augment, box_margin)
 
 
 class LSPETDataset(_LSPFamily):
     """LSPET (10000 images), the shifted pool. See :class:`LSPDataset` for parameters."""
 
-    def __init__(self, root, input_size: int = 256, augment: bool = False) -> None:
+    def __init__(self, root, input_size: int = 256, augment: bool = False, box_margin: float = BOX_MARGIN) -> None:
         joints, visible = load_lspet_joints(Path(root) / "joints.mat")
         numbers = np.arange(1, len(joints) + 1)
-        super().__init__(root, joints, visible, numbers, 5, input_size, augment)
+        super().__init__(root, joints, visible, numbers, 5, input_size, augment, box_margin)

@@ -41,6 +41,7 @@ __all__ = ["MPII_RELEASE", "MPIIAnnotations", "load_mpii_h5", "load_mpii_mat", "
 MPII_RELEASE = "mpii_human_pose_v1_u12_1.mat"
 MPII_NUM_JOINTS = 16
 HEAD_SIZE_FACTOR = 0.6
+NECK, HEAD_TOP = 8, 9  # upper neck and head top in MPII joint order
 CENTER_SHIFT = 15.0
 SCALE_MARGIN = 1.25
 
@@ -295,12 +296,24 @@ class MPIIDataset(PoseDataset):
         choice); the h5 files, and this default, keep every annotated person.
     input_size : int
     augment : bool
+    head_size_factor : float
+        PCKh head size = factor × head-box diagonal (official 0.6; the authors 1).
+    head_towards_neck : float in [0, 1)
+        Move the head-top label this fraction of the way to the neck (the authors: 0.2).
+    occluded : {"scored", "trained", "zero_target"}
+        Occluded-but-annotated joints: no target but scored (default: masked training, official
+        evaluation), a Gaussian target and scored ("trained", the standard protocol and the
+        authors' 2022 code), or an all-zero target and not scored ("zero_target", the authors'
+        2021 ``occlusion: False``).
 
     Attributes
     ----------
     annotated : ndarray (N, 16) bool
         Labelled joints, occluded ones included; ``visible`` (the training mask) excludes
-        occluded joints, so pass ``annotated`` to PCKh to match the official protocol.
+        occluded joints unless ``occluded="trained"``.
+    scored : ndarray (N, 16) bool
+        The joints PCKh counts: ``annotated`` (the official protocol), or ``visible`` under
+        ``occluded="zero_target"``.
     head_box : ndarray (N, 4)
     image_names : list[str]
     """
@@ -314,9 +327,18 @@ class MPIIDataset(PoseDataset):
         single_person_only: bool = False,
         input_size: int = 256,
         augment: bool = False,
+        head_size_factor: float = HEAD_SIZE_FACTOR,
+        head_towards_neck: float = 0.0,
+        occluded: str = "scored",
     ) -> None:
         if split not in ("train", "valid"):
             raise ValueError(f"split must be 'train' or 'valid', got {split!r}")
+        if not np.isfinite(head_size_factor) or head_size_factor <= 0:
+            raise ValueError(f"head_size_factor must be a finite number > 0, got {head_size_factor}")
+        if not 0 <= head_towards_neck < 1:
+            raise ValueError(f"head_towards_neck must be in [0, 1), got {head_towards_neck}")
+        if occluded not in ("scored", "trained", "zero_target"):
+            raise ValueError(f"occluded must be 'scored', 'trained' or 'zero_target', got {occluded!r}")
         self.root = Path(root)
         path = Path(annotation) if annotation is not None else _find_annotation(self.root, split)
         if path.suffix == ".h5":
@@ -337,13 +359,19 @@ class MPIIDataset(PoseDataset):
         self.split = split
         self.image_names = labels.image_names
         self.head_box = labels.head_box
+        joints = labels.joints.copy()
+        if head_towards_neck:
+            both = labels.annotated[:, HEAD_TOP] & labels.annotated[:, NECK]
+            joints[both, HEAD_TOP] += head_towards_neck * (joints[both, NECK] - joints[both, HEAD_TOP])
         self.annotated = labels.annotated
+        visible = labels.annotated if occluded == "trained" else labels.visible
+        self.scored = labels.visible if occluded == "zero_target" else labels.annotated
         center = labels.center.copy()
         center[:, 1] += CENTER_SHIFT * labels.scale
         super().__init__(
-            labels.joints,
-            labels.visible,
-            labels.norm,
+            joints,
+            visible,
+            labels.norm * (head_size_factor / HEAD_SIZE_FACTOR),
             center,
             labels.scale * SCALE_MARGIN,
             MPII_FLIP_PAIRS,
