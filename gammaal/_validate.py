@@ -104,13 +104,17 @@ def scalar_floats(x, k, theta):
     ``None`` sends the call down the array path, which also raises the ``TypeError`` for
     strings, complex numbers and the like.
     """
+    if type(x) is float and type(k) is float and type(theta) is float:
+        return x, k, theta
     types = _SCALAR_TYPES
-    if type(x) in types and type(k) in types and type(theta) in types:
-        if int in (type(x), type(k), type(theta)) and not all(
-                _INT64_RANGE[0] <= v < _INT64_RANGE[1] for v in (x, k, theta) if type(v) is int):
-            return None
+    if (type(x) in types and type(k) in types and type(theta) in types
+            and _fits_int64(x) and _fits_int64(k) and _fits_int64(theta)):
         return float(x), float(k), float(theta)
     return None
+
+
+def _fits_int64(v):
+    return type(v) is not int or _INT64_RANGE[0] <= v < _INT64_RANGE[1]
 
 
 def check_scalar_shape_scale(k, theta, k_min, k_max, why):

@@ -42,42 +42,48 @@ def _load():
 
 # The scalar fast path (a call with three plain scalars, ~1 µs plus the kernel): the array path's
 # checks and formulas on Python floats, one scalar kernel, the same float64 operations in the same
-# order, hence the same value.  Each returns None where the array path has to decide: t below the
-# kernels' normal range (its log-t kernels) or a NaN from a quadrature (its ArithmeticError).
-def _scalar_args(x, k, theta):
-    """``(x, k, θ)`` as validated floats (kernels loaded), or None for the array path."""
-    args = scalar_floats(x, k, theta)
-    if args is not None:
-        check_scalar_shape_scale(args[1], args[2], K_MIN, K_MAX, _K_WHY)
-        _kernels or _load()
-    return args
-
-
-def _converged(value, x):
-    return value if value == value or x != x else None
-
-
+# order, hence the same value.  Each returns None where the array path has to decide: other
+# argument types, t below the kernels' normal range (its log-t kernels) or a NaN from a
+# quadrature (its ArithmeticError).
 def _scalar_probability(x, k, theta, upper):
+    if (args := scalar_floats(x, k, theta)) is None:
+        return None
+    x, k, theta = args
+    check_scalar_shape_scale(k, theta, K_MIN, K_MAX, _K_WHY)
+    kernels = _kernels or _load()
     if x < 0.0:
         t = -1.0
     else:
         t = abs(x) / theta
-        if t < _kernels.T_TINY and x != 0.0:
+        if t < kernels.T_TINY and x != 0.0:
             return None
-    return _converged(_kernels.beyond_scaled(t, k) if upper else _kernels.within_scaled(t, k), x)
+    p = kernels.beyond_scaled(t, k) if upper else kernels.within_scaled(t, k)
+    return p if p == p or x != x else None
 
 
 def _scalar_pdf(x, k, theta):
-    t = abs(x) / theta
-    if t < _kernels.T_TINY and x != 0.0:
+    if (args := scalar_floats(x, k, theta)) is None:
         return None
-    return _converged(_kernels.pdf_scaled(t, k) / theta, x)
+    x, k, theta = args
+    check_scalar_shape_scale(k, theta, K_MIN, K_MAX, _K_WHY)
+    kernels = _kernels or _load()
+    t = abs(x) / theta
+    if t < kernels.T_TINY and x != 0.0:
+        return None
+    f = kernels.pdf_scaled(t, k) / theta
+    return f if f == f or x != x else None
 
 
 def _scalar_cdf(x, k, theta):
-    if abs(x) / theta < _kernels.T_TINY and x != 0.0:
+    if (args := scalar_floats(x, k, theta)) is None:
         return None
-    return _converged(_kernels.cdf_scaled(x / theta, k), x)
+    x, k, theta = args
+    check_scalar_shape_scale(k, theta, K_MIN, K_MAX, _K_WHY)
+    kernels = _kernels or _load()
+    if abs(x) / theta < kernels.T_TINY and x != 0.0:
+        return None
+    f = kernels.cdf_scaled(x / theta, k)
+    return f if f == f or x != x else None
 
 
 class _Scaled:
@@ -169,8 +175,7 @@ def prob_within(delta, k, theta):
     >>> bool(np.isclose(prob_within(1.0, 1, 1.0), 1 - np.exp(-1.0), rtol=1e-15))   # Laplace, k = 1
     True
     """
-    args = _scalar_args(delta, k, theta)
-    if args is not None and (p := _scalar_probability(*args, False)) is not None:
+    if (p := _scalar_probability(delta, k, theta, False)) is not None:
         return p
     d, k, th, shape, scalar = _prepare(delta, k, theta, "delta")
     return restore(_probability(d, k, th, False, "prob_within"), shape, scalar)
@@ -192,8 +197,7 @@ def prob_beyond(delta, k, theta):
     >>> float(f"{prob_beyond(50.0, 4, 1.0):.6e}")   # 2 e^{-50} Σ t^m/m! c_m
     5.995117e-19
     """
-    args = _scalar_args(delta, k, theta)
-    if args is not None and (p := _scalar_probability(*args, True)) is not None:
+    if (p := _scalar_probability(delta, k, theta, True)) is not None:
         return p
     d, k, th, shape, scalar = _prepare(delta, k, theta, "delta")
     return restore(_probability(d, k, th, True, "prob_beyond"), shape, scalar)
@@ -209,8 +213,7 @@ def diff_pdf(z, k, theta):
     >>> bool(np.isclose(diff_pdf(0.3, 1, 1.0), 0.5 * np.exp(-0.3)))   # Laplace for k = 1
     True
     """
-    args = _scalar_args(z, k, theta)
-    if args is not None and (f := _scalar_pdf(*args)) is not None:
+    if (f := _scalar_pdf(z, k, theta)) is not None:
         return f
     za, k, th, shape, scalar = _prepare(z, k, theta, "z")
     sc = _Scaled(za, th)
@@ -233,8 +236,7 @@ def diff_cdf(z, k, theta):
     >>> round(diff_cdf(0.0, 4, 0.066), 12)
     0.5
     """
-    args = _scalar_args(z, k, theta)
-    if args is not None and (f := _scalar_cdf(*args)) is not None:
+    if (f := _scalar_cdf(z, k, theta)) is not None:
         return f
     za, k, th, shape, scalar = _prepare(z, k, theta, "z")
     with np.errstate(over="ignore", under="ignore"):

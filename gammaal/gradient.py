@@ -184,8 +184,7 @@ def expected_target(delta, k, theta):
     >>> round(expected_target(0.1, 4, 0.066), 6)
     0.384449
     """
-    args = scalar_floats(delta, k, theta)
-    if args is not None and (phi := _scalar_target(*args)) is not None:
+    if (phi := _scalar_target(delta, k, theta)) is not None:
         return phi
     _kernels or _load()
     d = as_float_array(delta, "delta")
@@ -221,9 +220,13 @@ def _negative_delta_message(value):
 
 
 def _scalar_target(d, k, theta):
-    """φ for three validated floats from one scalar kernel, as the array path computes it (the same
+    """φ for three plain scalars from one scalar kernel, as the array path computes it (the same
     checks in the same order, the same float64 operations); None where that path must decide:
-    δ/θ below the kernels' normal range (its log-t kernel) or a NaN (its ArithmeticError)."""
+    other argument types, δ/θ below the kernels' normal range (its log-t kernel) or a NaN (its
+    ArithmeticError)."""
+    if (args := scalar_floats(d, k, theta)) is None:
+        return None
+    d, k, theta = args
     check_scalar_shape_scale(k, theta, TARGET_K_MIN, TARGET_K_MAX, _K_WHY)
     if d < 0.0:
         raise ValueError(_negative_delta_message(d))
