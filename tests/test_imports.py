@@ -100,3 +100,16 @@ def test_numba_entry_point_is_declared_and_cheap():
     out = _run(f"import sys, numba, importlib; init = getattr(importlib.import_module({module!r}), {func!r}); "
                f"init(); init(); print('gammaal._kernels' in sys.modules, {_loaded(('scipy.stats',))})")
     assert out.split() == ["False", "[]"]
+
+
+@pytest.mark.slow  # ~60 s: fresh interpreters and timeit loops
+def test_imports_benchmark_quick_writes_its_report(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "benchmarks.imports", "--quick", "--out", str(tmp_path)],
+                            cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "imports.json").read_text())
+    assert set(report["imports"]) >= {"import numpy", "import gammaal", "import gammaal + first call"}
+    rows = report["scalar_calls"]["rows"]
+    assert {r["function"] for r in rows} == {"prob_within", "prob_beyond", "expected_target", "diff_pdf", "diff_cdf"}
+    assert all(r["us"] > 0 and r["array_path_us"] > 0 for r in rows)
+    assert "scalar calls" in result.stdout
