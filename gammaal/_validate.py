@@ -6,8 +6,8 @@ then hands clean float64 arrays to the numba kernels.  The result is converted b
 with :func:`restore` so that a Python float in gives a Python float out.
 
 Calls whose arguments are all plain scalars take a fast path instead
-(:func:`scalar_floats`, :func:`check_scalar_shape_scale`): the same checks with
-plain float comparisons and the same messages, then one scalar kernel, no arrays.
+(:func:`scalar_args`): the same checks with plain float comparisons and the same
+messages, then one scalar kernel, no arrays.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 
 __all__ = ["as_float_array", "check_positive_finite", "check_range", "check_converged", "broadcast", "restore",
-           "scalar_floats", "check_scalar_shape_scale"]
+           "scalar_args"]
 
 #: exact types the scalar fast path takes (any other input, 0-d arrays included, goes through arrays);
 #: each converts to the same float64 with float() as with ndarray.astype(float64)
@@ -98,30 +98,29 @@ def is_scalar(*values):
     return all(np.ndim(v) == 0 for v in values)
 
 
-def scalar_floats(x, k, theta):
-    """``(x, k, θ)`` as Python floats when all three are plain real scalars, else ``None``.
+def scalar_args(x, k, theta, k_min, k_max, why):
+    """``(x, k, θ)`` as Python floats, k and θ checked as :func:`check_positive_finite` and
+    :func:`check_range` check them (same order, same messages), when all three are plain real
+    scalars; ``None`` otherwise.
 
     ``None`` sends the call down the array path, which also raises the ``TypeError`` for
     strings, complex numbers and the like.
     """
     if type(x) is float and type(k) is float and type(theta) is float:
-        return x, k, theta
-    types = _SCALAR_TYPES
-    if (type(x) in types and type(k) in types and type(theta) in types
+        pass
+    elif (type(x) in _SCALAR_TYPES and type(k) in _SCALAR_TYPES and type(theta) in _SCALAR_TYPES
             and _fits_int64(x) and _fits_int64(k) and _fits_int64(theta)):
-        return float(x), float(k), float(theta)
-    return None
-
-
-def _fits_int64(v):
-    return type(v) is not int or _INT64_RANGE[0] <= v < _INT64_RANGE[1]
-
-
-def check_scalar_shape_scale(k, theta, k_min, k_max, why):
-    """:func:`check_positive_finite` on k and θ, then :func:`check_range` on k, for floats (same order, same messages)."""
+        x, k, theta = float(x), float(k), float(theta)
+    else:
+        return None
     if not 0.0 < k < math.inf:          # also false for NaN
         raise ValueError(_positive_finite_message("k", k))
     if not 0.0 < theta < math.inf:
         raise ValueError(_positive_finite_message("theta", theta))
     if not k_min <= k <= k_max:
         raise ValueError(_range_message("k", k_min, k_max, why, k))
+    return x, k, theta
+
+
+def _fits_int64(v):
+    return type(v) is not int or _INT64_RANGE[0] <= v < _INT64_RANGE[1]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import (as_float_array, broadcast, check_converged, check_positive_finite, check_range,
-                        check_scalar_shape_scale, is_scalar, restore, scalar_floats)
+                        is_scalar, restore, scalar_args)
 
 __all__ = ["prob_within", "prob_beyond", "diff_pdf", "diff_cdf", "K_MIN", "K_MAX"]
 
@@ -40,16 +40,15 @@ def _load():
     return _kernels
 
 
-# The scalar fast path (a call with three plain scalars, ~1 µs plus the kernel): the array path's
+# The scalar fast path (a call with three plain scalars, ~0.5 µs plus the kernel): the array path's
 # checks and formulas on Python floats, one scalar kernel, the same float64 operations in the same
 # order, hence the same value.  Each returns None where the array path has to decide: other
 # argument types, t below the kernels' normal range (its log-t kernels) or a NaN from a
 # quadrature (its ArithmeticError).
 def _scalar_probability(x, k, theta, upper):
-    if (args := scalar_floats(x, k, theta)) is None:
+    if (args := scalar_args(x, k, theta, K_MIN, K_MAX, _K_WHY)) is None:
         return None
     x, k, theta = args
-    check_scalar_shape_scale(k, theta, K_MIN, K_MAX, _K_WHY)
     kernels = _kernels or _load()
     if x < 0.0:
         t = -1.0
@@ -62,10 +61,9 @@ def _scalar_probability(x, k, theta, upper):
 
 
 def _scalar_pdf(x, k, theta):
-    if (args := scalar_floats(x, k, theta)) is None:
+    if (args := scalar_args(x, k, theta, K_MIN, K_MAX, _K_WHY)) is None:
         return None
     x, k, theta = args
-    check_scalar_shape_scale(k, theta, K_MIN, K_MAX, _K_WHY)
     kernels = _kernels or _load()
     t = abs(x) / theta
     if t < kernels.T_TINY and x != 0.0:
@@ -75,10 +73,9 @@ def _scalar_pdf(x, k, theta):
 
 
 def _scalar_cdf(x, k, theta):
-    if (args := scalar_floats(x, k, theta)) is None:
+    if (args := scalar_args(x, k, theta, K_MIN, K_MAX, _K_WHY)) is None:
         return None
     x, k, theta = args
-    check_scalar_shape_scale(k, theta, K_MIN, K_MAX, _K_WHY)
     kernels = _kernels or _load()
     if abs(x) / theta < kernels.T_TINY and x != 0.0:
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import (as_float_array, broadcast, check_converged, check_positive_finite, check_range,
-                        check_scalar_shape_scale, is_scalar, restore, scalar_floats)
+                        is_scalar, restore, scalar_args)
 
 #: validated shape range of expected_target (tested against mpmath at both ends; the
 #: Laplace sums are free of k-sized cancellation, so φ extends beyond the probabilities;
@@ -224,10 +224,9 @@ def _scalar_target(d, k, theta):
     checks in the same order, the same float64 operations); None where that path must decide:
     other argument types, δ/θ below the kernels' normal range (its log-t kernel) or a NaN (its
     ArithmeticError)."""
-    if (args := scalar_floats(d, k, theta)) is None:
+    if (args := scalar_args(d, k, theta, TARGET_K_MIN, TARGET_K_MAX, _K_WHY)) is None:
         return None
     d, k, theta = args
-    check_scalar_shape_scale(k, theta, TARGET_K_MIN, TARGET_K_MAX, _K_WHY)
     if d < 0.0:
         raise ValueError(_negative_delta_message(d))
     kernels = _kernels or _load()
