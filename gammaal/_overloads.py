@@ -40,7 +40,7 @@ _REGISTRY = {
     ("gradient", "expected_target"): ("target_point", "TARGET_K_MIN", "TARGET_K_MAX"),
 }
 
-_lock = threading.Lock()
+_lock = threading.RLock()      # re-entrant: numba may run its entry points (this _init) while we register
 _registered = False
 
 
