@@ -78,7 +78,8 @@ _RESOLVES = ("from numba.core.registry import cpu_target; from numba.core import
              "assert isinstance(ty, types.Function), ty; print('ok')")
 
 
-@pytest.mark.parametrize("order", ["import gammaal, numba", "import numba, gammaal"])
+@pytest.mark.parametrize("order", ["import gammaal, numba", "import numba, gammaal",
+                                   "import numba; numba.njit(lambda x: x)(1.0); import gammaal"])
 def test_overloads_registered_whichever_is_imported_first(order):
     # numba's typing context knows every public name (tests/test_overloads.py compiles user code with them)
     names = ("prob_within", "prob_beyond", "diff_pdf", "diff_cdf", "expected_target")
