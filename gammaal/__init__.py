@@ -6,12 +6,13 @@ Learning Loss / LearningLoss++ active learning (Shukla & Ahmed, CVPRW 2021).
 0.4408
 
 Submodules: ``gammaal.closed_form`` (the paper's integer-k formulas, term by
-term, corrected; imported here) and ``gammaal.paper`` (Tables 1–2 and figures;
+term, corrected) and ``gammaal.paper`` (Tables 1–2 and figures;
 ``import gammaal.paper``, it is what ``gammaal reproduce`` runs).
+
+``import gammaal`` loads numpy only: numba and the compiled kernels load on the
+first call of a function, scipy on first use of the names that need it.
 """
-from . import closed_form
 from .difference import diff_cdf, diff_pdf, prob_beyond, prob_within
-from .fitting import GammaFit, empirical_pair_fraction, fit_gamma
 from .gradient import (
     expected_gradient_factor,
     expected_target,
@@ -20,20 +21,29 @@ from .gradient import (
     llpp_gradient_factor,
     llpp_objective,
 )
-from .montecarlo import mc_expected_target, mc_prob_within
-from . import _overloads  # noqa: F401,E402  (registers the numba overloads)
+from . import _overloads  # noqa: F401,E402  (registers the numba overloads once numba is imported)
 
 __version__ = "0.1.0"
 
-# scipy.stats and the quantile kernels cost ~1–2 s to load: the distributions are imported on first use
-_LAZY = {"gammadiff": "distributions", "absgammadiff": "distributions"}
+# scipy (~1 s; scipy.stats ~1.5 s) loads on first use of these names (PEP 562)
+_LAZY = {
+    "gammadiff": "distributions",
+    "absgammadiff": "distributions",
+    "fit_gamma": "fitting",
+    "GammaFit": "fitting",
+    "empirical_pair_fraction": "fitting",
+    "mc_prob_within": "montecarlo",
+    "mc_expected_target": "montecarlo",
+    "closed_form": None,           # the submodule itself
+}
 
 
 def __getattr__(name):
     if name in _LAZY:
         import importlib
 
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        module = importlib.import_module(f".{_LAZY[name] or name}", __name__)
+        value = module if _LAZY[name] is None else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

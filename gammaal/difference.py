@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels, _tables
 from ._validate import (as_float_array, broadcast, check_converged, check_positive_finite, check_range,
-                        is_scalar, restore)
+                        is_scalar, restore, scalar_args)
 
 __all__ = ["prob_within", "prob_beyond", "diff_pdf", "diff_cdf", "K_MIN", "K_MAX"]
 
@@ -28,6 +27,60 @@ __all__ = ["prob_within", "prob_beyond", "diff_pdf", "diff_cdf", "K_MIN", "K_MAX
 K_MIN = 1e-8
 K_MAX = 1e10
 _K_WHY = "the range validated against mpmath"
+
+# numba and the compiled kernels cost ~3 s to load: bound on the first call (``import gammaal`` stays light)
+_kernels = _tables = None
+
+
+def _load():
+    global _kernels, _tables
+    if _kernels is None:
+        from . import _kernels as kernels, _tables as tables
+        _tables, _kernels = tables, kernels
+    return _kernels
+
+
+# The scalar fast path (a call with three plain scalars, ~0.5 µs plus the kernel): the array path's
+# checks and formulas on Python floats, one scalar kernel, the same float64 operations in the same
+# order, hence the same value.  Each returns None where the array path has to decide: other
+# argument types, t below the kernels' normal range (its log-t kernels) or a NaN from a
+# quadrature (its ArithmeticError).
+def _scalar_probability(x, k, theta, upper):
+    if (args := scalar_args(x, k, theta, K_MIN, K_MAX, _K_WHY)) is None:
+        return None
+    x, k, theta = args
+    kernels = _kernels or _load()
+    if x < 0.0:
+        t = -1.0
+    else:
+        t = abs(x) / theta
+        if t < kernels.T_TINY and x != 0.0:
+            return None
+    p = kernels.beyond_scaled(t, k) if upper else kernels.within_scaled(t, k)
+    return p if p == p or x != x else None
+
+
+def _scalar_pdf(x, k, theta):
+    if (args := scalar_args(x, k, theta, K_MIN, K_MAX, _K_WHY)) is None:
+        return None
+    x, k, theta = args
+    kernels = _kernels or _load()
+    t = abs(x) / theta
+    if t < kernels.T_TINY and x != 0.0:
+        return None
+    f = kernels.pdf_scaled(t, k) / theta
+    return f if f == f or x != x else None
+
+
+def _scalar_cdf(x, k, theta):
+    if (args := scalar_args(x, k, theta, K_MIN, K_MAX, _K_WHY)) is None:
+        return None
+    x, k, theta = args
+    kernels = _kernels or _load()
+    if abs(x) / theta < kernels.T_TINY and x != 0.0:
+        return None
+    f = kernels.cdf_scaled(x / theta, k)
+    return f if f == f or x != x else None
 
 
 class _Scaled:
@@ -41,6 +94,7 @@ class _Scaled:
 
 
 def _prepare(x, k, theta, xname):
+    _kernels or _load()
     xa = as_float_array(x, xname)
     ka = as_float_array(k, "k")
     ta = as_float_array(theta, "theta")
@@ -118,6 +172,8 @@ def prob_within(delta, k, theta):
     >>> bool(np.isclose(prob_within(1.0, 1, 1.0), 1 - np.exp(-1.0), rtol=1e-15))   # Laplace, k = 1
     True
     """
+    if (p := _scalar_probability(delta, k, theta, False)) is not None:
+        return p
     d, k, th, shape, scalar = _prepare(delta, k, theta, "delta")
     return restore(_probability(d, k, th, False, "prob_within"), shape, scalar)
 
@@ -138,6 +194,8 @@ def prob_beyond(delta, k, theta):
     >>> float(f"{prob_beyond(50.0, 4, 1.0):.6e}")   # 2 e^{-50} Σ t^m/m! c_m
     5.995117e-19
     """
+    if (p := _scalar_probability(delta, k, theta, True)) is not None:
+        return p
     d, k, th, shape, scalar = _prepare(delta, k, theta, "delta")
     return restore(_probability(d, k, th, True, "prob_beyond"), shape, scalar)
 
@@ -152,6 +210,8 @@ def diff_pdf(z, k, theta):
     >>> bool(np.isclose(diff_pdf(0.3, 1, 1.0), 0.5 * np.exp(-0.3)))   # Laplace for k = 1
     True
     """
+    if (f := _scalar_pdf(z, k, theta)) is not None:
+        return f
     za, k, th, shape, scalar = _prepare(z, k, theta, "z")
     sc = _Scaled(za, th)
     t = np.where(sc.tiny, 1.0, sc.t)                              # tiny t: log-t kernel below
@@ -173,6 +233,8 @@ def diff_cdf(z, k, theta):
     >>> round(diff_cdf(0.0, 4, 0.066), 12)
     0.5
     """
+    if (f := _scalar_cdf(z, k, theta)) is not None:
+        return f
     za, k, th, shape, scalar = _prepare(z, k, theta, "z")
     with np.errstate(over="ignore", under="ignore"):
         out = _kernels.cdf_array(za / th, k)

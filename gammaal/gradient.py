@@ -10,15 +10,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _kernels, _tables
 from ._validate import (as_float_array, broadcast, check_converged, check_positive_finite, check_range,
-                        is_scalar, restore)
+                        is_scalar, restore, scalar_args)
 
 #: validated shape range of expected_target (tested against mpmath at both ends; the
 #: Laplace sums are free of k-sized cancellation, so φ extends beyond the probabilities;
 #: beyond ~1e20 the rounding of the Laplace point's residual, ε·k, reaches ε√k·d in the exponent)
 TARGET_K_MIN = 1e-8
 TARGET_K_MAX = 1e20
+_K_WHY = "the range validated against mpmath"
+
+# numba and the compiled kernels cost ~3 s to load: bound on the first call (``import gammaal`` stays light)
+_kernels = _tables = None
+
+
+def _load():
+    global _kernels, _tables
+    if _kernels is None:
+        from . import _kernels as kernels, _tables as tables
+        _tables, _kernels = tables, kernels
+    return _kernels
 
 __all__ = [
     "ll_objective",
@@ -173,14 +184,17 @@ def expected_target(delta, k, theta):
     >>> round(expected_target(0.1, 4, 0.066), 6)
     0.384449
     """
+    if (phi := _scalar_target(delta, k, theta)) is not None:
+        return phi
+    _kernels or _load()
     d = as_float_array(delta, "delta")
     kk = as_float_array(k, "k")
     th = as_float_array(theta, "theta")
     check_positive_finite(kk, "k")
     check_positive_finite(th, "theta")
-    check_range(kk, "k", TARGET_K_MIN, TARGET_K_MAX, "the range validated against mpmath")
+    check_range(kk, "k", TARGET_K_MIN, TARGET_K_MAX, _K_WHY)
     if np.any(d < 0):
-        raise ValueError(f"delta must be >= 0 for expected_target (allowed range 0 <= delta <= inf), got {d[d < 0].flat[0]!r}")
+        raise ValueError(_negative_delta_message(d[d < 0].flat[0]))
     scalar = is_scalar(delta, k, theta)
     (d, kk, th), shape = broadcast(d, kk, th)
     with np.errstate(over="ignore", under="ignore"):
@@ -198,11 +212,40 @@ def expected_target(delta, k, theta):
     return restore(out, shape, scalar)
 
 
+_Q_MESSAGE = "q_i must lie in [0, 1] (a softmax probability)"
+
+
+def _negative_delta_message(value):
+    return f"delta must be >= 0 for expected_target (allowed range 0 <= delta <= inf), got delta={float(value)!r}"
+
+
+def _scalar_target(d, k, theta):
+    """φ for three plain scalars from one scalar kernel, as the array path computes it (the same
+    checks in the same order, the same float64 operations); None where that path must decide:
+    other argument types, δ/θ below the kernels' normal range (its log-t kernel) or a NaN (its
+    ArithmeticError)."""
+    if (args := scalar_args(d, k, theta, TARGET_K_MIN, TARGET_K_MAX, _K_WHY)) is None:
+        return None
+    d, k, theta = args
+    if d < 0.0:
+        raise ValueError(_negative_delta_message(d))
+    kernels = _kernels or _load()
+    t = d / theta
+    if d > 0.0 and t < kernels.T_TINY:
+        return None
+    phi = kernels.expected_target_scaled(t, k)
+    return phi if phi == phi or d != d else None
+
+
 def expected_gradient_factor(q_i, delta, k, theta):
     """Expected LearningLoss++ factor ``K = q_i − φ(δ)`` (paper Table 2, Eq. 6)."""
+    if type(q_i) is float:                                  # scalar fast path, as expected_target's
+        if q_i < 0 or q_i > 1:
+            raise ValueError(_Q_MESSAGE)
+        return q_i - expected_target(delta, k, theta)     # float - (float or array), as below
     q = as_float_array(q_i, "q_i")
     if np.any((q < 0) | (q > 1)):
-        raise ValueError("q_i must lie in [0, 1] (a softmax probability)")
+        raise ValueError(_Q_MESSAGE)
     phi = expected_target(delta, k, theta)
     val = q - phi
     return float(val) if is_scalar(q_i, delta, k, theta) else val
