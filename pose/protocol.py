@@ -191,12 +191,12 @@ CALL_SITES: dict[str, str] = {
     "heatmap_window": "datasets.prepare_data -> PoseDataset.use_protocol -> gaussian_heatmaps(window=)",
     "train_invisible_joints": "task.PoseTask.loss -> per_image_loss(visible=None) for the heatmap loss",
     "occluded_joints": "datasets.prepare_data -> MPIIDataset(occluded=) -> the training mask and dataset.scored",
-    "ranking_target": "gammaal.al.training / scoring: a per-head true loss from the task -> per_image_loss(**ranking_target_options(...))",
+    "ranking_target": "task.PoseTask.ranking_targets -> per_image_loss(**ranking_target_options(...)) -> gammaal.al.training",
     "plateau_monitor": "gammaal.al.training.train_network -> scheduler.step(validation loss) and the best-epoch rule",
     "plateau_patience": "task.engine_settings -> gammaal.al.training.train_network -> ReduceLROnPlateau(patience=)",
-    "plateau_cooldown": "gammaal.al.training.train_network -> schedule.build_optimizer(model, heads, protocol, lr)",
-    "min_lr": "gammaal.al.training.train_network -> schedule.build_optimizer(model, heads, protocol, lr)",
-    "head_lr_decays": "gammaal.al.training.train_network -> schedule.build_optimizer(model, heads, protocol, lr)",
+    "plateau_cooldown": "task.engine_settings -> gammaal.al.training.train_network -> ReduceLROnPlateau(cooldown=)",
+    "min_lr": "task.engine_settings -> gammaal.al.training.train_network -> ReduceLROnPlateau(min_lr=[floor, ...])",
+    "head_lr_decays": "task.engine_settings -> gammaal.al.training.train_network -> the heads' group floor = lr",
     "rotation": "PoseDataset.use_protocol -> _augmentation -> sample_augmentation(rng, augment_spec(p))",
     "shift": "PoseDataset.__getitem__ -> compose_affine(crop, shift_matrix(params.shift))",
     "scale_range": "PoseDataset.use_protocol -> _augmentation -> sample_augmentation(rng, augment_spec(p))",
@@ -214,7 +214,8 @@ CALL_SITES: dict[str, str] = {
 WIRED = frozenset({"conv_reduce", "fc_era", "merge", "plateau_patience", "pck_total", "pck_boundary", "heatmap_peak",
                    "heatmap_window", "train_invisible_joints", "rotation", "shift", "scale_range",
                    "flip_probability", "pck_thresholds", "box_margin", "box_margin_train", "occluded_joints",
-                   "head_size_factor", "mpii_head_towards_neck"})
+                   "head_size_factor", "mpii_head_towards_neck", "ranking_target", "plateau_cooldown", "min_lr",
+                   "head_lr_decays"})
 
 #: Differences NOT reproduced under ``authors``, with the reason (the README table shows them).
 REASONS: dict[str, str] = {

@@ -27,7 +27,7 @@ from .backbone import build_backbone
 from .config import RunConfig
 from .datasets import UnionDataset, prepare_data
 from .objectives import per_image_loss
-from .protocol import effective_protocol
+from .protocol import effective_protocol, ranking_target_options
 
 __all__ = ["PoseTask", "engine_settings"]
 
@@ -112,6 +112,25 @@ class PoseTask(Task):
         # float32 even under autocast: per-image MSEs of ~1e-3 lose their ranking in bf16.
         return per_image_loss([h.float() for h in prediction.heatmaps], target, visible)
 
+    def ranking_targets(self, prediction, targets, loss: Tensor, heads):
+        """Each loss head's training target under the protocol's ``ranking_target`` rule for its strategy
+        (:func:`pose.protocol.ranking_target_options`): the all-joint heatmap mean, that mean ÷ (joints + 0.1),
+        or the masked mean over visible joints; heads without a rule learn ``loss``. The batch carries the
+        training mask, so "annotated" joints are the joints with a target here."""
+        target, visible = targets
+        heatmaps = [h.float() for h in prediction.heatmaps]
+        cache, out = {}, {}
+        for name in heads:
+            rule = self.protocol.ranking_target.get(name)
+            if rule is None:
+                out[name] = loss
+                continue
+            if rule not in cache:
+                options = ranking_target_options(self.protocol, name, visible, visible)
+                cache[rule] = per_image_loss(heatmaps, target, **options)
+            out[name] = cache[rule]
+        return out
+
     def decode(self, prediction, batch: dict) -> Tensor:
         from .data.transforms import heatmap_argmax, heatmap_to_original
 
@@ -144,10 +163,13 @@ class PoseTask(Task):
 def engine_settings(config: RunConfig) -> dict:
     """:func:`gammaal.al.run` keyword arguments for ``config`` (strategies, sizes, training, analysis)."""
     t, a, m = config.train, config.active, config.model
+    protocol = effective_protocol(config)
     return dict(strategies=list(a.strategies), cycles=a.cycles, budget=a.budget, seeds=list(config.seed_list),
                 epochs=t.epochs, batch_size=t.batch_size, lr=t.lr, device=t.device, weight_decay=t.weight_decay,
                 amp=t.amp, eval_batch_size=t.eval_batch_size, loss_weight=m.loss_weight, margin=m.margin,
                 detach=m.detach_features, share_base=t.share_base, init=t.init, plateau_factor=t.plateau_factor,
-                plateau_patience=effective_protocol(config).plateau_patience, keep_best=True, gamma_deltas=list(a.gamma_deltas),
+                plateau_patience=protocol.plateau_patience, plateau_cooldown=protocol.plateau_cooldown,
+                min_lr=min(protocol.min_lr, t.lr), head_lr_decays=protocol.head_lr_decays, keep_best=True,
+                gamma_deltas=list(a.gamma_deltas),
                 subset=a.subset, num_workers=config.data.num_workers, threads=t.threads,
                 first_epochs=t.base_epochs, channels_last=t.channels_last, sync_batchnorm=t.sync_batchnorm)

@@ -241,3 +241,27 @@ def test_loader_switches_reach_the_dataset_constructors(monkeypatch, tmp_path, d
         with pytest.raises(Built):
             prepare_data(apply_overrides(config, [f"protocol={name}", f"data.root={tmp_path}"]))
         assert {key: seen[key] for key in expected} == {key: values[position] for key, values in expected.items()}
+
+
+def test_ranking_targets_follow_the_protocol_per_head():
+    # By hand: the all-joint mean of (prediction - target)^2 over joints and pixels, averaged over stacks; the
+    # authors' LL++ target divides it by (joints with a target + 0.1); the standard one masks invisible joints.
+    config = apply_overrides(load_config("synthetic"), ["data.base_size=4", "data.pool_size=8", "data.test_size=2",
+                                                        "active.budget=2"])
+    g = torch.Generator().manual_seed(0)
+    target = torch.rand(3, 14, 16, 16, generator=g)
+    stacks = [torch.rand(3, 14, 16, 16, generator=g) for _ in range(2)]
+    visible = (torch.rand(3, 14, generator=g) < 0.6).float()
+    prediction = type("Out", (), {"heatmaps": stacks})()
+    squared = torch.stack([(h - target) ** 2 for h in stacks])  # (stack, B, J, h, w)
+    all_joint = squared.mean(dim=(2, 3, 4)).mean(0)
+    per_joint = squared.mean(dim=(3, 4))  # (stack, B, J)
+    visible_mean = ((per_joint * visible).sum(-1) / visible.sum(-1).clamp(min=1)).mean(0)
+    for name, expected in (("authors", {"ll": all_joint, "llpp": all_joint / (visible.sum(-1) + 0.1)}),
+                           ("standard", {"ll": visible_mean, "llpp": visible_mean})):
+        task = PoseTask(apply_overrides(config, [f"protocol={name}"]))
+        loss = torch.full((3,), -1.0)  # a head without a rule gets the task loss
+        got = task.ranking_targets(prediction, (target, visible), loss, ("ll", "llpp", "other"))
+        for head, want in expected.items():
+            torch.testing.assert_close(got[head], want, rtol=1e-5, atol=1e-7)
+        assert got["other"] is loss

@@ -133,8 +133,9 @@ class LossPredictionModel(nn.Module):
         Parameters
         ----------
         predicted_loss : Tensor (B,), or dict name -> Tensor (B,) with ``heads``
-        true_loss : Tensor (B,)
-            Per-sample task loss, >= 0 for ``"llpp"``; detached here.
+        true_loss : Tensor (B,), or dict name -> Tensor (B,)
+            Per-sample task loss (or each head's own target, :meth:`Task.ranking_targets`),
+            >= 0 for ``"llpp"``; detached here.
 
         Returns
         -------
@@ -143,10 +144,13 @@ class LossPredictionModel(nn.Module):
         predicted = {"loss": predicted_loss} if self.single else predicted_loss
         if not isinstance(predicted, Mapping) or set(predicted) != set(self.heads):
             raise ValueError(f"predicted_loss must come from this model's forward (heads {list(self.heads)})")
-        true_loss = true_loss.detach().float()
-        total = true_loss.new_zeros(())
+        if isinstance(true_loss, Mapping):
+            targets = {name: true_loss[name].detach().float() for name in predicted}
+        else:
+            targets = dict.fromkeys(predicted, true_loss.detach().float())
+        total = next(iter(targets.values())).new_zeros(()) if targets else true_loss.new_zeros(())
         for name, pred in predicted.items():
-            total = total + OBJECTIVES[self.objectives[name]](pred.float(), true_loss, self.margin)
+            total = total + OBJECTIVES[self.objectives[name]](pred.float(), targets[name], self.margin)
         return total
 
     @torch.no_grad()

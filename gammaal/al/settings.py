@@ -60,7 +60,8 @@ class RunSettings:
         One cycle-0 model per seed for all strategies (the paper's protocol).
     init : {"scratch", "finetune"}
         Later cycles start from a fresh model or from the previous cycle's.
-    plateau_factor, plateau_patience, keep_best : see :class:`gammaal.al.training.Optimisation`.
+    plateau_factor, plateau_patience, plateau_cooldown, min_lr, head_lr_decays, keep_best :
+        see :class:`gammaal.al.training.Optimisation`.
     gamma_deltas : tuple of float
         Margins δ / (kθ) of the gamma near-tie analysis.
     subset : int or None
@@ -95,6 +96,9 @@ class RunSettings:
     init: str = "scratch"
     plateau_factor: float = 0.5
     plateau_patience: int | None = None
+    plateau_cooldown: int = 0
+    min_lr: float = 0.0
+    head_lr_decays: bool = True
     keep_best: bool = False
     gamma_deltas: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5)
     subset: int | None = None
@@ -148,13 +152,16 @@ class RunSettings:
             raise ValueError(f"plateau_factor: must be in (0, 1), got {self.plateau_factor}")
         if self.plateau_patience is not None:
             _integer(self.plateau_patience, "plateau_patience", 0)
+        _integer(self.plateau_cooldown, "plateau_cooldown", 0)
+        if _number(self.min_lr, "min_lr", 0.0) > self.lr:
+            raise ValueError(f"min_lr: must be <= lr ({self.lr}), got {self.min_lr}")
         if self.amp not in AMP_MODES:
             raise ValueError(f"amp: must be one of {AMP_MODES}, got {self.amp!r}")
         if self.init not in ("scratch", "finetune"):
             raise ValueError(f"init: must be 'scratch' or 'finetune', got {self.init!r}")
         if self.first_epochs is not None:
             _integer(self.first_epochs, "first_epochs", 0)
-        for name in ("detach", "share_base", "keep_best", "channels_last", "sync_batchnorm"):
+        for name in ("detach", "share_base", "keep_best", "channels_last", "sync_batchnorm", "head_lr_decays"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name}: must be True or False, got {getattr(self, name)!r}")
         if self.share_base and not self.detach:
@@ -196,5 +203,7 @@ class RunSettings:
         return Optimisation(epochs=epochs, batch_size=self.batch_size, lr=self.lr,
                             weight_decay=self.weight_decay, loss_weight=self.loss_weight, amp=self.amp,
                             plateau_factor=self.plateau_factor, plateau_patience=self.plateau_patience,
+                            plateau_cooldown=self.plateau_cooldown, min_lr=self.min_lr,
+                            head_lr_decays=self.head_lr_decays,
                             keep_best=self.keep_best, num_workers=self.num_workers,
                             channels_last=self.channels_last)

@@ -76,6 +76,11 @@ class Task(ABC):
     def metric(self, outputs: np.ndarray, dataset: Dataset) -> float:
         """The evaluation metric of decoded ``outputs`` (N, ...) for all of ``dataset``, in its order."""
 
+    def ranking_targets(self, prediction, targets, loss: Tensor, heads: Sequence[str]) -> Tensor | Mapping[str, Tensor]:
+        """What the loss heads learn to rank in training: ``loss`` (the per-sample task loss, default) or a
+        dict head name -> (B,) target (e.g. a normalised loss for one objective)."""
+        return loss
+
     def metric_curve(self, outputs: np.ndarray, dataset: Dataset) -> tuple[Sequence[float], Sequence[float]] | None:
         """``(thresholds, values)``: the metric over a grid of its threshold (e.g. PCK curves); default: None."""
         return None

@@ -26,8 +26,11 @@ class Optimisation:
 
     ``batch_size`` is global (split across ranks). ``plateau_patience=None``
     keeps the learning rate constant; otherwise ReduceLROnPlateau on the
-    epoch's task loss. ``keep_best`` restores the epoch with the lowest
-    training task loss (the test set stays unseen).
+    epoch's task loss, with ``plateau_cooldown`` epochs of cooldown and the floor
+    ``min_lr``; ``head_lr_decays=False`` pins the loss heads' learning rate (their
+    parameter group's floor is ``lr``, as the authors' ``min_lr=[3e-6, lr]``).
+    ``keep_best`` restores the epoch with the lowest training task loss (the test
+    set stays unseen).
     """
 
     epochs: int
@@ -38,6 +41,9 @@ class Optimisation:
     amp: str = "none"
     plateau_factor: float = 0.5
     plateau_patience: int | None = None
+    plateau_cooldown: int = 0
+    min_lr: float = 0.0
+    head_lr_decays: bool = True
     keep_best: bool = False
     num_workers: int = 0
     channels_last: bool = False
@@ -55,7 +61,8 @@ def _epoch(module: nn.Module, network: LossPredictionModel, task: Task, loader, 
         # Losses in float32 even under autocast: small per-sample losses lose their ranking in bf16.
         per_sample = task.loss(prediction, targets).float()
         task_loss = per_sample.mean()
-        ranking = network.ranking_loss(predicted, per_sample)
+        ranking = network.ranking_loss(predicted, task.ranking_targets(prediction, targets, per_sample,
+                                                                       tuple(network.heads)))
         total = task_loss + opt.loss_weight * ranking
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
@@ -99,11 +106,18 @@ def train_network(network: LossPredictionModel, dataset: Dataset, task: Task, op
     started = time.perf_counter()
     loader, sampler = training_loader(dataset, opt.batch_size, ctx, seed, opt.num_workers)
     module = data_parallel(network, ctx)
-    optimizer = torch.optim.Adam(network.parameters(), lr=opt.lr, weight_decay=opt.weight_decay)
+    # Two parameter groups, the model's and the heads', so the heads' learning rate can be pinned.
+    groups = [{"params": list(network.model.parameters())}]
+    head_params = [p for name, p in network.named_parameters() if not name.startswith("model.")]
+    if head_params:
+        groups.append({"params": head_params})
+    optimizer = torch.optim.Adam(groups, lr=opt.lr, weight_decay=opt.weight_decay)
     scheduler = None
     if opt.plateau_patience is not None:
+        floors = [opt.min_lr] + [opt.min_lr if opt.head_lr_decays else opt.lr] * (len(groups) - 1)
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=opt.plateau_factor,
-                                                               patience=opt.plateau_patience)
+                                                               patience=opt.plateau_patience,
+                                                               cooldown=opt.plateau_cooldown, min_lr=floors)
     scaler = torch.amp.GradScaler(ctx.device.type, enabled=opt.amp == "fp16")
     history, best_loss, best_state, best_epoch = [], float("inf"), None, opt.epochs - 1
     for epoch in tqdm(range(opt.epochs), desc=desc, leave=False, disable=not (progress and ctx.is_main),
