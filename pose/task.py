@@ -69,6 +69,9 @@ class PoseTask(Task):
         self.pool = Subset(self.data.eval_view, self.pool_uids.tolist())
         self.test = self.data.test
         self.pool_groups = self.data.eval_view.domains(self.pool_uids)
+        # The authors watch the schedule and pick the best epoch on their "validation" split, which is the
+        # test split (LSP images 1001-2000, MPII's Newell validation set): reproduced under their protocol.
+        self.validation = self.test if effective_protocol(config).plateau_monitor == "validation" else None
         self.protocol = protocol = effective_protocol(config)
         taps = self.build_model().taps(protocol.conv_reduce, protocol.fc_era)
         self.taps = list(taps.taps)
@@ -169,7 +172,8 @@ def engine_settings(config: RunConfig) -> dict:
                 amp=t.amp, eval_batch_size=t.eval_batch_size, loss_weight=m.loss_weight, margin=m.margin,
                 detach=m.detach_features, share_base=t.share_base, init=t.init, plateau_factor=t.plateau_factor,
                 plateau_patience=protocol.plateau_patience, plateau_cooldown=protocol.plateau_cooldown,
-                min_lr=min(protocol.min_lr, t.lr), head_lr_decays=protocol.head_lr_decays, keep_best=True,
+                min_lr=min(protocol.min_lr, t.lr), head_lr_decays=protocol.head_lr_decays,
+                plateau_monitor=protocol.plateau_monitor, keep_best=True,
                 gamma_deltas=list(a.gamma_deltas),
                 subset=a.subset, num_workers=config.data.num_workers, threads=t.threads,
                 first_epochs=t.base_epochs, channels_last=t.channels_last, sync_batchnorm=t.sync_batchnorm)

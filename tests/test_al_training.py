@@ -79,3 +79,23 @@ def test_each_head_ranks_the_target_its_task_gives_it():
     assert float(same) == pytest.approx(float(OBJECTIVES["ll"](predicted["ll"].float(), loss.detach(), 1.0)
                                               + OBJECTIVES["llpp"](predicted["llpp"].float(), loss.detach(), 1.0)),
                                         rel=1e-6)
+
+
+def test_validation_monitor_watches_the_validation_loss_and_keeps_its_best_epoch():
+    task = toy()
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(16, 3, generator=g)
+    task.validation = TensorDataset(x, x.sum(1, keepdim=True))
+    opt = Optimisation(epochs=6, batch_size=8, lr=5e-2, plateau_patience=1, monitor="validation", keep_best=True)
+    net = network(task)
+    record = train_network(net, task.labelled, task, opt, DistributedContext(), seed=0, progress=False)
+    losses = [e.validation_loss for e in record.history]
+    assert all(v is not None and v > 0 for v in losses)
+    assert record.best_epoch == int(torch.tensor(losses).argmin())
+    # The restored weights are the best epoch's: their validation loss is the smallest one recorded.
+    with torch.no_grad():
+        restored = task.loss(net(x)[0], x.sum(1, keepdim=True)).mean()
+    assert float(restored) == pytest.approx(min(losses), rel=1e-5)
+    with pytest.raises(ValueError, match="plateau_monitor: 'validation' needs a task with a validation set"):
+        al.run(toy(), "/nonexistent/out", ["random"], cycles=1, budget=1, seeds=1, epochs=1, batch_size=4, lr=1e-3,
+               plateau_monitor="validation")

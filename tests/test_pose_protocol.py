@@ -265,3 +265,19 @@ def test_ranking_targets_follow_the_protocol_per_head():
         for head, want in expected.items():
             torch.testing.assert_close(got[head], want, rtol=1e-5, atol=1e-7)
         assert got["other"] is loss
+
+
+def test_plateau_monitor_reaches_the_engine_settings_and_the_task():
+    from pose.task import engine_settings
+
+    config = apply_overrides(load_config("synthetic"), ["data.base_size=4", "data.pool_size=8", "data.test_size=2",
+                                                        "active.budget=2"])
+    for name, monitor in (("authors", "validation"), ("standard", "train")):
+        chosen = apply_overrides(config, [f"protocol={name}"])
+        task = PoseTask(chosen)
+        settings = engine_settings(chosen)
+        assert settings["plateau_monitor"] == monitor
+        assert (task.validation is task.test) == (monitor == "validation")
+        p = PROTOCOLS[name]
+        assert (settings["plateau_cooldown"], settings["min_lr"], settings["head_lr_decays"]) == \
+            (p.plateau_cooldown, p.min_lr, p.head_lr_decays)

@@ -17,13 +17,15 @@ __all__ = ["EpochRecord", "TrainingRecord", "GammaDelta", "GammaAnalysis", "Corr
 
 @dataclass
 class EpochRecord:
-    """One training epoch: mean total, task and ranking loss over the epoch's batches, learning rate."""
+    """One training epoch: mean total, task and ranking loss over the epoch's batches, learning rate, and the
+    validation task loss when the schedule monitors one."""
 
     epoch: int
     loss: float
     task_loss: float
     ranking_loss: float
     lr: float
+    validation_loss: float | None = None
 
 
 @dataclass

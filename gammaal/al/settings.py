@@ -62,6 +62,9 @@ class RunSettings:
         Later cycles start from a fresh model or from the previous cycle's.
     plateau_factor, plateau_patience, plateau_cooldown, min_lr, head_lr_decays, keep_best :
         see :class:`gammaal.al.training.Optimisation`.
+    plateau_monitor : {"train", "validation"}
+        The loss the schedule and ``keep_best`` watch (``Optimisation.monitor``); "validation" needs a task
+        with a ``validation`` set.
     gamma_deltas : tuple of float
         Margins δ / (kθ) of the gamma near-tie analysis.
     subset : int or None
@@ -99,6 +102,7 @@ class RunSettings:
     plateau_cooldown: int = 0
     min_lr: float = 0.0
     head_lr_decays: bool = True
+    plateau_monitor: str = "train"
     keep_best: bool = False
     gamma_deltas: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5)
     subset: int | None = None
@@ -157,6 +161,8 @@ class RunSettings:
             raise ValueError(f"min_lr: must be <= lr ({self.lr}), got {self.min_lr}")
         if self.amp not in AMP_MODES:
             raise ValueError(f"amp: must be one of {AMP_MODES}, got {self.amp!r}")
+        if self.plateau_monitor not in ("train", "validation"):
+            raise ValueError(f"plateau_monitor: must be 'train' or 'validation', got {self.plateau_monitor!r}")
         if self.init not in ("scratch", "finetune"):
             raise ValueError(f"init: must be 'scratch' or 'finetune', got {self.init!r}")
         if self.first_epochs is not None:
@@ -172,6 +178,8 @@ class RunSettings:
 
     def check_against(self, task) -> None:
         """Check what depends on the task: the pool must supply ``cycles x budget`` items."""
+        if self.plateau_monitor == "validation" and getattr(task, "validation", None) is None:
+            raise ValueError("plateau_monitor: 'validation' needs a task with a validation set (task.validation)")
         if self.cycles * self.budget > len(task.pool):
             raise ValueError(f"budget: {self.cycles} cycles x {self.budget} items exceed the pool of {len(task.pool)}")
 
@@ -204,6 +212,7 @@ class RunSettings:
                             weight_decay=self.weight_decay, loss_weight=self.loss_weight, amp=self.amp,
                             plateau_factor=self.plateau_factor, plateau_patience=self.plateau_patience,
                             plateau_cooldown=self.plateau_cooldown, min_lr=self.min_lr,
-                            head_lr_decays=self.head_lr_decays,
+                            head_lr_decays=self.head_lr_decays, monitor=self.plateau_monitor,
+                            eval_batch_size=self.eval_batch_size,
                             keep_best=self.keep_best, num_workers=self.num_workers,
                             channels_last=self.channels_last)

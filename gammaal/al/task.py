@@ -50,6 +50,8 @@ class Task(ABC):
         A group label per pool item (e.g. its source domain); records then count the selected items per group.
     head_kinds : mapping of head kind -> head kind
         Head kinds this task builds in place of a strategy's declared one (e.g. its own variant of "gap").
+    validation : Dataset or None
+        Items whose task loss the schedule watches under ``plateau_monitor="validation"``.
     """
 
     labelled: Dataset
@@ -63,6 +65,7 @@ class Task(ABC):
     head_options: Mapping[str, Mapping] = MappingProxyType({})
     pool_groups: Sequence[str] | None = None
     head_kinds: Mapping[str, str] = MappingProxyType({})
+    validation: Dataset | None = None
 
     @abstractmethod
     def build_model(self) -> nn.Module:

@@ -29,8 +29,10 @@ class Optimisation:
     epoch's task loss, with ``plateau_cooldown`` epochs of cooldown and the floor
     ``min_lr``; ``head_lr_decays=False`` pins the loss heads' learning rate (their
     parameter group's floor is ``lr``, as the authors' ``min_lr=[3e-6, lr]``).
-    ``keep_best`` restores the epoch with the lowest training task loss (the test
-    set stays unseen).
+    ``keep_best`` restores the epoch with the lowest task loss. ``monitor``
+    names the loss the schedule and ``keep_best`` watch: the epoch's training task
+    loss ("train"), or the mean task loss on the task's ``validation`` set after
+    each epoch ("validation", eval mode).
     """
 
     epochs: int
@@ -44,9 +46,11 @@ class Optimisation:
     plateau_cooldown: int = 0
     min_lr: float = 0.0
     head_lr_decays: bool = True
+    monitor: str = "train"
     keep_best: bool = False
     num_workers: int = 0
     channels_last: bool = False
+    eval_batch_size: int = 256
 
 
 def _epoch(module: nn.Module, network: LossPredictionModel, task: Task, loader, optimizer, scaler,
@@ -95,6 +99,23 @@ def data_parallel(network: nn.Module, ctx: DistributedContext) -> nn.Module:
     return nn.parallel.DistributedDataParallel(network, device_ids=[ctx.device] if ctx.device.type == "cuda" else None)
 
 
+@torch.no_grad()
+def _validation_loss(network: LossPredictionModel, task: Task, opt: Optimisation, ctx: DistributedContext) -> float:
+    """Mean per-sample task loss on ``task.validation`` in eval mode (each rank its shard, then all ranks)."""
+    network.eval()
+    shard = ctx.shard(np.arange(len(task.validation)))
+    loader = DataLoader(torch.utils.data.Subset(task.validation, shard.tolist()), batch_size=opt.eval_batch_size,
+                        num_workers=opt.num_workers)
+    total, count = 0.0, 0
+    for batch in loader:
+        inputs, targets = to_device(task.split_batch(batch), ctx.device, opt.channels_last)
+        with autocast(ctx.device, opt.amp):
+            prediction, _ = network(inputs)
+        loss = task.loss(prediction, targets).float()
+        total, count = total + float(loss.sum()), count + loss.numel()
+    return ctx.all_mean(total) / max(ctx.all_mean(float(count)), 1e-300)
+
+
 def train_network(network: LossPredictionModel, dataset: Dataset, task: Task, opt: Optimisation,
                   ctx: DistributedContext, seed: int, desc: str = "train", progress: bool = True) -> TrainingRecord:
     """Train ``network`` in place on ``dataset`` for ``opt.epochs`` epochs, all randomness from ``seed``.
@@ -126,12 +147,14 @@ def train_network(network: LossPredictionModel, dataset: Dataset, task: Task, op
             sampler.set_epoch(epoch)
         sums = _epoch(module, network, task, loader, optimizer, scaler, opt, ctx.device)
         total, task_loss, ranking = (ctx.all_mean(s / max(sums[3], 1)) for s in sums[:3])
+        # The task loss drives the schedule: the ranking loss is on another scale and noisy.
+        watched = _validation_loss(network, task, opt, ctx) if opt.monitor == "validation" else task_loss
         if scheduler is not None:
-            # The task loss drives the schedule: the ranking loss is on another scale and noisy.
-            scheduler.step(task_loss)
-        history.append(EpochRecord(epoch, total, task_loss, ranking, optimizer.param_groups[0]["lr"]))
-        if opt.keep_best and task_loss < best_loss:
-            best_loss, best_epoch = task_loss, epoch
+            scheduler.step(watched)
+        history.append(EpochRecord(epoch, total, task_loss, ranking, optimizer.param_groups[0]["lr"],
+                                   None if opt.monitor == "train" else watched))
+        if opt.keep_best and watched < best_loss:
+            best_loss, best_epoch = watched, epoch
             best_state = {k: v.detach().clone() for k, v in network.state_dict().items()}
     if best_state is not None:
         network.load_state_dict(best_state)
