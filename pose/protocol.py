@@ -223,8 +223,10 @@ REASONS: dict[str, str] = {
                     "ours is the square of side 2 × max(h, w) with real image context (same joint placement "
                     "when the box lies inside the image)",
     "heatmap coordinates": "they map 256 px to 64 px by x · 63/255; ours by x/4 − 0.375 (pixel centres), "
-                           "a difference of at most 0.375 heatmap px (at the borders, none at the centre)",
-    "input scaling": "they feed image / 256, ours image / 255",
+                           "a difference of at most 0.375 heatmap px (at the borders, none at the centre); ours is the convention "
+                           "the quarter-pixel decoding and the back-projection to the image assume",
+    "input scaling": "they feed image / 256, ours image / 255: a 0.4 % scale of the input, which the "
+                     "BatchNorm after the first convolution absorbs",
 }
 
 
