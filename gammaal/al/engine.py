@@ -41,7 +41,7 @@ from .analysis import gamma_analysis, loss_correlations
 from .checkpoint import CorruptRunFile, atomic_torch_save, load_checkpoint, read_run_json
 from .distributed import DistributedContext, init_distributed
 from .labelled import LabelledSet
-from .loss_prediction import HeadSpec, LossPredictionModel
+from .loss_prediction import AuxiliarySpec, HeadSpec, LossPredictionModel
 from .precision import to_device
 from .records import CycleRecord, from_dict, to_dict
 from .results import Results, load_results
@@ -192,7 +192,7 @@ def _train_cycle(run: _Run, name: str, seed: int, cycle: int, labelled: Labelled
     if cycle == 0 and base is not None:
         network = _build_network(run, [name], seed, derive_seed(seed, 0, "init"))
         base_state, base_record = base
-        prefixes = ("model.", f"heads.{name}.")  # this strategy's slice of the shared base
+        prefixes = ("model.", f"heads.{name}.", f"auxiliary.{name}.")  # this strategy's slice of the shared base
         network.load_state_dict({k: v for k, v in base_state.items() if k.startswith(prefixes)})
         record = dataclasses.replace(from_dict(CycleRecord, base_record), strategy=name)
         record.training.shared_base = True
@@ -229,8 +229,14 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
     if s.subset is not None and s.subset < candidates.size:
         draw = np.random.default_rng(derive_seed(seed, cycle, "subset"))
         candidates = np.sort(draw.choice(candidates, size=s.subset, replace=False))
+    state = None
+    if "per_item" in strategy.needs:
+        own = task.labelled_data(labelled.labelled_indices)
+        state = strategy.prepare(network, task, own, lambda data, **kw: measure(
+            network, task, data, np.arange(len(data)), ctx, **{**_scoring(s), **kw}))
     measured = measure(network, task, task.pool, candidates, ctx, needs={*strategy.needs, "outputs"},
-                       desc=f"cycle {cycle} scoring" if run.talks else None, **_scoring(s))
+                       desc=f"cycle {cycle} scoring" if run.talks else None, per_item=strategy.per_item,
+                       per_item_state=state, **_scoring(s))
     labelled_embeddings = None
     if "embeddings" in strategy.needs:
         own = task.labelled_data(labelled.labelled_indices)
@@ -239,10 +245,12 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
     predicted = measured.predicted_loss.get(name)
     scores = Scores(num_candidates=candidates.size, predicted_loss=predicted, embeddings=measured.embeddings,
                     labelled_embeddings=labelled_embeddings, outputs=measured.outputs,
-                    mc_samples=measured.mc_samples)
+                    mc_samples=measured.mc_samples, per_item=measured.per_item)
     positions = None
     if ctx.is_main:
         positions = run_selection(strategy, scores, s.budget, np.random.default_rng(select_seed))
+        ranked = strategy.score(scores)
+        record.scores = None if ranked is None else np.asarray(ranked, dtype=np.float64).tolist()
     positions = np.asarray(ctx.broadcast_object(positions), dtype=np.int64)
     chosen = candidates[positions]
     true_loss = measured.true_loss
@@ -293,11 +301,17 @@ def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int) -
         if kind is not None:
             taps = tuple(task.head_taps.get(kind, ())) or None
             heads[n] = HeadSpec(kind, STRATEGIES[n].objective, taps, dict(task.head_options.get(kind, {})))
+    auxiliary = {n: AuxiliarySpec(STRATEGIES[n].auxiliary, tuple(task.head_taps.get(STRATEGIES[n].auxiliary, ()))
+                                  or None, dict(task.head_options.get(STRATEGIES[n].auxiliary, {})))
+                 for n in names if STRATEGIES[n].auxiliary is not None}
     model = task.build_model()
+    if len(names) == 1:  # a strategy's own network (the shared base is the task's model as built)
+        model = STRATEGIES[names[0]].adapt_model(model)
     if s.sync_batchnorm and run.ctx.distributed and run.ctx.device.type == "cuda":
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # before the taps are hooked
     network = LossPredictionModel(model, task.taps, margin=s.margin, detach=s.detach, heads=heads,
-                                  embedding_taps=task.embedding_taps).to(run.ctx.device)
+                                  embedding_taps=task.embedding_taps, auxiliary=auxiliary,
+                                  gamma_quantile=s.gamma_quantile).to(run.ctx.device)
     loader = DataLoader(run.task.labelled, batch_size=min(2, len(run.task.labelled)))
     inputs, _ = to_device(run.task.split_batch(next(iter(loader))), run.ctx.device, s.channels_last)
     network.initialize(inputs, seed=seed)
