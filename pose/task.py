@@ -21,6 +21,7 @@ from torch.utils.data import Dataset, Subset
 from gammaal.al import Task
 
 from . import llpp_conv  # noqa: F401  (registers the "pose_conv" head and the "llpp_conv" strategy)
+from . import strategies_uncertainty  # noqa: F401  (multipeak_entropy, aleatoric, vl4pose, egl)
 from .backbone import build_backbone
 from .config import RunConfig
 from .loop import UnionDataset, accuracy, prepare_data
