@@ -16,6 +16,7 @@ shared base model of cycle 0 is trained without the added dropout.
 from __future__ import annotations
 
 import numpy as np
+from torch import nn
 
 from .base import Scores, ScoreStrategy, register_strategy
 
@@ -57,6 +58,9 @@ class MCDropoutStrategy(ScoreStrategy):
         add = getattr(model, "add_mc_dropout", None)
         if callable(add):
             add(self.dropout)
+        if not any(isinstance(m, nn.modules.dropout._DropoutNd) for m in model.modules()):
+            raise ValueError("mc_samples: strategy 'mc_dropout' needs dropout, but the model has no dropout layer "
+                             "(nn.Dropout, ...) and no add_mc_dropout(p) method")
         return model
 
     def score(self, scores: Scores) -> np.ndarray:
