@@ -9,7 +9,8 @@ from torch.utils.data import DataLoader, Subset
 import gammaal.al as al
 from gammaal.al.loss_prediction import AuxiliarySpec, LossPredictionModel
 from gammaal.al.strategies import STRATEGIES, ranked_positions
-from pose.config import config_from_dict
+from pose.config import config_from_dict, config_to_dict
+from pose.gallery import gallery_items, write_gallery
 from pose.strategies_uncertainty import grid_argmax, peak_distance
 from pose.task import PoseTask, engine_settings
 
@@ -29,7 +30,7 @@ def _run(directory, cycles):
     config = config_from_dict(dict(MICRO, active=dict(MICRO["active"], cycles=cycles)))
     task = PoseTask(config)
     settings = dict(engine_settings(config), strategies=NEW)
-    return task, al.run(task, directory, progress=False, **settings)
+    return task, al.run(task, directory, progress=False, metadata={"config": config_to_dict(config)}, **settings)
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +190,28 @@ def test_grid_argmax_against_a_loop():
         for j in range(3):
             y, x = np.unravel_index(int(h[b, j].argmax()), (5, 7))
             assert xy[b, j].tolist() == [float(x), float(y)]
+
+
+def test_gallery_draws_each_strategy_stage_with_the_recorded_losses(run, tmp_path):
+    import matplotlib.image
+
+    task, result = run
+    paths = write_gallery(result.out_dir, tmp_path / "gallery", per_stage=3)
+    assert [p.name for p in paths] == [f"{s}_stage00_{kind}.png" for s in NEW for kind in ("selected", "random")]
+    assert all(matplotlib.image.imread(p).shape[2] in (3, 4) for p in paths)
+    record = result.records["ll_gamma"][0][0]
+    network = _network(task, result, "ll_gamma")
+    items = gallery_items(task, network.model, record, record.selected)
+    for item in items:
+        k = record.candidates.index(item.pool_index)
+        assert (item.predicted_loss, item.true_loss) == (record.predicted_loss[k], record.true_loss[k])
+        sample = task.pool[item.pool_index]
+        # truth against the target heatmaps' peaks, prediction against the model's integer argmax (4 px stride)
+        peaks = grid_argmax(sample["target"][None])[0].numpy() * 4
+        visible = sample["visible"].numpy() > 0
+        assert np.abs(item.truth[visible] - peaks[visible]).max() <= 4
+        with torch.no_grad():
+            grid = grid_argmax(network.model(sample["image"][None]).heatmaps[-1])[0].numpy() * 4
+        assert np.abs(item.predicted - grid).max() <= 1.0 + 1e-6
+    with pytest.raises(ValueError, match="per_stage"):
+        write_gallery(result.out_dir, tmp_path / "bad", per_stage=0)
