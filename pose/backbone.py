@@ -57,7 +57,7 @@ def add_input_dropout(owner: nn.Module, targets, p: float) -> None:
         raise ValueError(f"p must be in [0, 1), got {p!r}")
     if isinstance(getattr(owner, "mc_dropout", None), _DropoutNd):
         raise ValueError("the model already has its MC dropout")
-    owner.mc_dropout = nn.Dropout(float(p))
+    owner.mc_dropout = nn.Dropout(float(p)).train(owner.training)
     for module in targets:
         module.register_forward_pre_hook(_InputDropout(owner.mc_dropout))
 

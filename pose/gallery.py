@@ -121,6 +121,9 @@ def draw_gallery(items: list[GalleryItem], path: Path, title: str, columns: int 
             if item.visible[parent] and item.visible[child]:
                 ax.plot(*item.truth[[parent, child]].T, color="lime", linewidth=1.5)
             ax.plot(*item.predicted[[parent, child]].T, color="red", linewidth=1.0)
+        size = item.image.shape[0]
+        ax.set_xlim(-0.5, size - 0.5)
+        ax.set_ylim(size - 0.5, -0.5)
         ax.text(0.02, 0.98, _corner(item), transform=ax.transAxes, va="top", ha="left", fontsize=6,
                 color="white", bbox={"facecolor": "black", "alpha": 0.6, "pad": 1.5})
         ax.set_title(f"pool {item.pool_index}", fontsize=7)

@@ -215,3 +215,31 @@ def test_gallery_draws_each_strategy_stage_with_the_recorded_losses(run, tmp_pat
         assert np.abs(item.predicted - grid).max() <= 1.0 + 1e-6
     with pytest.raises(ValueError, match="per_stage"):
         write_gallery(result.out_dir, tmp_path / "bad", per_stage=0)
+
+
+TINY_HRNET = {"width": 4, "blocks": 1, "stem_channels": 8, "stage1_planes": 4, "modules": (1, 1, 1, 1)}
+
+
+@pytest.mark.parametrize("backbone, options", [("hourglass", {}), ("hrnet", TINY_HRNET)])
+def test_add_mc_dropout_keeps_the_state_dict_and_survives_a_deep_copy(backbone, options):
+    import copy
+
+    from pose.backbone import build_backbone
+
+    config = config_from_dict(MICRO)
+    torch.manual_seed(0)
+    plain = build_backbone(backbone, config, 14, **options).eval()
+    with_dropout = copy.deepcopy(plain)
+    with_dropout.add_mc_dropout(0.5)
+    assert with_dropout.state_dict().keys() == plain.state_dict().keys()
+    image = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(plain(image).heatmaps[-1], with_dropout(image).heatmaps[-1])  # eval: no dropout
+        clone = copy.deepcopy(with_dropout)
+        clone.mc_dropout.train()  # the copy's hook follows the copy's dropout, not the original's
+        assert torch.equal(with_dropout(image).heatmaps[-1], plain(image).heatmaps[-1])
+        assert not torch.equal(clone(image).heatmaps[-1], plain(image).heatmaps[-1])
+    with pytest.raises(ValueError, match="already"):
+        with_dropout.add_mc_dropout(0.5)
+    with pytest.raises(ValueError, match="p must"):
+        plain.add_mc_dropout(1.0)
