@@ -127,3 +127,28 @@ def test_mc_dropout_variance_against_a_loop():
         mc_dropout_variance(samples[:1])
     with pytest.raises(ValueError, match="NaN"):
         mc_dropout_variance(np.full((2, 3), np.nan))
+
+
+class Killed(Exception):
+    """Stands in for SIGKILL: raised from the step hook, after the step's files are complete."""
+
+
+def test_auxiliary_and_mc_dropout_strategies_resume_exactly(tmp_path):
+    strategies = ["test_probe", "mc_dropout"]
+    reference = al.run(toy_task(), tmp_path / "reference", strategies, **SETTINGS)
+    out = tmp_path / "killed"
+
+    def die(strategy, seed, cycle, step):
+        raise Killed
+
+    for attempt in range(20):
+        try:
+            result = al.run(toy_task(), out, strategies, resume=attempt > 0, hook=die, **SETTINGS)
+            break
+        except Killed:
+            continue
+    else:
+        pytest.fail("the run never finished")
+    for strategy in strategies:
+        for got, want in zip(result.records[strategy][0], reference.records[strategy][0], strict=True):
+            assert (got.selected, got.scores, got.test_metric) == (want.selected, want.scores, want.test_metric)
