@@ -152,3 +152,17 @@ def test_auxiliary_and_mc_dropout_strategies_resume_exactly(tmp_path):
     for strategy in strategies:
         for got, want in zip(result.records[strategy][0], reference.records[strategy][0], strict=True):
             assert (got.selected, got.scores, got.test_metric) == (want.selected, want.scores, want.test_metric)
+
+
+def test_registration_checks_the_hooks():
+    with pytest.raises(ValueError, match="per_item"):
+        @register_strategy
+        class NoPerItem(ScoreStrategy):
+            name, label, needs = "test_no_per_item", "x", frozenset({"per_item"})
+
+            def score(self, scores):
+                return scores.per_item
+    with pytest.raises(ValueError, match="does not define score"):
+        @register_strategy
+        class NoScore(ScoreStrategy):
+            name, label = "test_no_score", "x"

@@ -203,13 +203,17 @@ class ScoreStrategy(Strategy):
 def register_strategy(cls: type[Strategy]) -> type[Strategy]:
     """Class decorator: check the declaration and register one instance under ``cls.name``."""
     if inspect.isabstract(cls):
-        raise ValueError(f"strategy {cls.name!r} does not define select(scores, budget, rng)")
+        missing = " and ".join(sorted(cls.__abstractmethods__))
+        raise ValueError(f"strategy {cls.name!r} does not define {missing} (select(scores, budget, rng), "
+                         f"or score(scores) for a ScoreStrategy)")
     unknown = set(cls.needs) - SCORING_NEEDS
     if unknown:
         raise ValueError(f"strategy {cls.name!r} needs unknown scores {sorted(unknown)}; "
                          f"known: {sorted(SCORING_NEEDS)}")
     if (cls.head is None) != (cls.objective is None):
         raise ValueError(f"strategy {cls.name!r}: head and objective are set together or not at all")
+    if "per_item" in cls.needs and cls.per_item is Strategy.per_item:
+        raise ValueError(f"strategy {cls.name!r} needs 'per_item' but does not define per_item(batch)")
     if cls.head is not None and "predicted_loss" not in cls.needs:
         raise ValueError(f"strategy {cls.name!r} trains a loss head but does not need predicted_loss")
     STRATEGIES.register(cls.name)(cls())
