@@ -243,3 +243,66 @@ def test_add_mc_dropout_keeps_the_state_dict_and_survives_a_deep_copy(backbone, 
         with_dropout.add_mc_dropout(0.5)
     with pytest.raises(ValueError, match="p must"):
         plain.add_mc_dropout(1.0)
+
+
+class _Out:
+    def __init__(self, heatmaps):
+        self.heatmaps = heatmaps
+
+
+def _one_hot_maps(xy, size=16):
+    """(B, J, size, size) heatmaps peaking at integer (x, y)."""
+    b, j, _ = xy.shape
+    maps = torch.zeros(b, j, size, size)
+    for i in range(b):
+        for k in range(j):
+            maps[i, k, int(xy[i, k, 1]), int(xy[i, k, 0])] = 1.0
+    return maps
+
+
+def test_auxiliary_head_losses_by_hand():
+    from pose.strategies_uncertainty import AleatoricHead, LinkLengthHead
+    from pose.uncertainty import LSP_TREE
+
+    rng = np.random.default_rng(4)
+    truth = rng.integers(0, 16, size=(2, 14, 2))
+    guess = rng.integers(0, 16, size=(2, 14, 2))
+    visible = torch.tensor(rng.integers(0, 2, size=(2, 14)), dtype=torch.float32)
+    targets = (_one_hot_maps(truth), visible)
+    prediction = _Out([torch.rand(2, 14, 16, 16), _one_hot_maps(guess)])  # the last stack is decoded
+    log_var = torch.tensor(rng.normal(size=(2, 14)), dtype=torch.float32)
+    head = AleatoricHead(1, joints=14, in_channels=(8,))
+    got = head.loss(log_var, prediction, targets).item()
+    floor, terms = 2.0 / 12.0, []
+    for b in range(2):
+        for j in range(14):
+            if visible[b, j]:
+                r2 = float(((guess[b, j] - truth[b, j]) ** 2).sum()) + floor
+                terms.append(0.5 * r2 * math.exp(-float(log_var[b, j])) + 0.5 * float(log_var[b, j]))
+    assert got == pytest.approx(np.mean(terms), rel=1e-5)
+    links = LinkLengthHead(1, joints=14, in_channels=(8,))
+    params = torch.tensor(rng.normal(size=(2, 26)), dtype=torch.float32)
+    got = links.loss(params, prediction, targets).item()
+    terms = []
+    for b in range(2):
+        for index, (p, c) in enumerate(LSP_TREE.links):
+            if visible[b, p] and visible[b, c]:
+                d = float(np.hypot(*(truth[b, p] - truth[b, c])))
+                mu, s = float(params[b, 2 * index]), float(params[b, 2 * index + 1])
+                terms.append(0.5 * (mu - d) ** 2 * math.exp(-s) + 0.5 * s)
+    assert got == pytest.approx(np.mean(terms), rel=1e-5)
+    with pytest.raises(ValueError, match="in_channels"):
+        AleatoricHead(2, joints=14, in_channels=(8,))
+
+
+def test_vl4pose_scores_are_the_tree_likelihood_of_the_recorded_network(run):
+    from pose.uncertainty import skeleton_tree_for, vl4pose_score
+
+    task, result = run
+    record = result.records["vl4pose"][0][0]
+    network = _network(task, result, "vl4pose")
+    _, out = _forward(network, Subset(task.pool, record.candidates))
+    heatmaps = out.heatmaps[-1]
+    likelihood, _ = vl4pose_score(heatmaps, network.auxiliary_outputs["vl4pose"], skeleton_tree_for(14), 5,
+                                  peak_distance(heatmaps.shape[-1]))
+    np.testing.assert_allclose(record.scores, likelihood.log_likelihood.numpy(), rtol=1e-5)
