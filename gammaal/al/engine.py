@@ -273,7 +273,7 @@ def _shared_base(run: _Run, seed: int):
     if run.resume and (directory / "state.json").is_file():
         checkpoint = load_checkpoint(directory / "trained_00.pt", f"delete {directory} to retrain the base model")
         return checkpoint["network"], checkpoint["record"]
-    network = _build_network(run, run.settings.strategies, seed, derive_seed(seed, 0, "init"))
+    network = _build_network(run, run.settings.strategies, seed, derive_seed(seed, 0, "init"), adapt=False)
     record = _train_and_test(run, network, "base", seed, 0, LabelledSet(len(run.task.pool)))
     state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
     if run.ctx.is_main:
@@ -286,7 +286,8 @@ def _shared_base(run: _Run, seed: int):
     return state, to_dict(record)
 
 
-def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int) -> LossPredictionModel:
+def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int,
+                   adapt: bool = True) -> LossPredictionModel:
     """The task's model, seeded with ``init_seed``, with the loss heads of the strategies ``names``.
 
     Each head's initial weights depend on ``(seed, strategy)`` only, so a strategy starts the same whatever
@@ -305,8 +306,9 @@ def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int) -
                                   or None, dict(task.head_options.get(STRATEGIES[n].auxiliary, {})))
                  for n in names if STRATEGIES[n].auxiliary is not None}
     model = task.build_model()
-    if len(names) == 1:  # a strategy's own network (the shared base is the task's model as built)
-        model = STRATEGIES[names[0]].adapt_model(model)
+    if adapt:  # a strategy's own network (the shared base is the task's model as built)
+        for n in names:
+            model = STRATEGIES[n].adapt_model(model)
     if s.sync_batchnorm and run.ctx.distributed and run.ctx.device.type == "cuda":
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # before the taps are hooked
     network = LossPredictionModel(model, task.taps, margin=s.margin, detach=s.detach, heads=heads,
