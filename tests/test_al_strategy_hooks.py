@@ -108,9 +108,9 @@ def test_mc_dropout_on_a_regression_task(tmp_path):
     assert [record.candidates[p] for p in order] == record.selected
     gamma = result.records["ll_gamma"][0][0]
     assert gamma.scores == gamma.predicted_loss and gamma.correlation is not None
-    with pytest.raises(ValueError, match="mc_samples.*no dropout"):  # when the network is built, before training
+    with pytest.raises(ValueError, match="mc_samples.*no dropout"):  # when its own network is built
         al.run(toy_task(dropout=False), tmp_path / "plain", ["mc_dropout"], **SETTINGS)
-    assert not (tmp_path / "plain" / "base").exists()
+    assert not (tmp_path / "plain" / "mc_dropout" / "seed_0" / "trained_00.pt").exists()
     with pytest.raises(ValueError, match="gamma_quantile"):
         al.run(toy_task(), tmp_path / "bad", ["ll_gamma"], **SETTINGS, gamma_quantile=0.0)
 
