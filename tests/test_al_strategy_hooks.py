@@ -61,11 +61,18 @@ class ProbeStrategy(ScoreStrategy):
         return scores.per_item
 
 
-def test_per_item_prepare_and_auxiliary_head_through_the_engine(tmp_path):
+HOOKED = ["test_probe", "mc_dropout", "ll_gamma"]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    return al.run(toy_task(), tmp_path_factory.mktemp("hooks") / "run", HOOKED, **SETTINGS, mc_passes=6)
+
+
+def test_per_item_prepare_and_auxiliary_head_through_the_engine(reference):
     task = toy_task()
-    result = al.run(task, tmp_path / "run", ["test_probe"], **SETTINGS)
-    record = result.records["test_probe"][0][0]
-    state = torch.load(tmp_path / "run" / "test_probe" / "seed_0" / "trained_00.pt", weights_only=False)["network"]
+    record = reference.records["test_probe"][0][0]
+    state = torch.load(reference.out_dir / "test_probe" / "seed_0" / "trained_00.pt", weights_only=False)["network"]
     network = LossPredictionModel(build_model(), ["3"], heads={}, auxiliary={"test_probe": "test_target"})
     network.initialize(task.labelled.tensors[0][:2])
     network.load_state_dict(state)
@@ -99,8 +106,8 @@ def test_auxiliary_head_trains_on_detached_features_only():
         LossPredictionModel(build_model(), ["3"], gamma_quantile=1.0)
 
 
-def test_mc_dropout_on_a_regression_task(tmp_path):
-    result = al.run(toy_task(), tmp_path / "run", ["mc_dropout", "ll_gamma"], **SETTINGS, mc_passes=6)
+def test_mc_dropout_on_a_regression_task(reference, tmp_path):
+    result = reference
     record = result.records["mc_dropout"][0][0]
     scores = np.asarray(record.scores)
     assert scores.shape == (36,) and (scores > 0).all()
@@ -133,17 +140,16 @@ class Killed(Exception):
     """Stands in for SIGKILL: raised from the step hook, after the step's files are complete."""
 
 
-def test_auxiliary_and_mc_dropout_strategies_resume_exactly(tmp_path):
-    strategies = ["test_probe", "mc_dropout"]
-    reference = al.run(toy_task(), tmp_path / "reference", strategies, **SETTINGS)
+def test_hooked_strategies_resume_exactly(reference, tmp_path):
+    strategies = HOOKED
     out = tmp_path / "killed"
 
     def die(strategy, seed, cycle, step):
         raise Killed
 
-    for attempt in range(20):
+    for attempt in range(30):
         try:
-            result = al.run(toy_task(), out, strategies, resume=attempt > 0, hook=die, **SETTINGS)
+            result = al.run(toy_task(), out, strategies, resume=attempt > 0, hook=die, **SETTINGS, mc_passes=6)
             break
         except Killed:
             continue
