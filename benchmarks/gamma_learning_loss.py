@@ -48,9 +48,14 @@ def main(argv=None) -> None:
                 for q in QUANTITIES:
                     values[s][q].append(result.values(s, q)[0])
     print(f"{args.task}: {args.seeds} seeds, q = {args.quantile}, {p.cycles} cycles x {p.budget}, {p.epochs} epochs")
+    report(values, p.cycles)
+
+
+def report(values: dict, cycles_run: int) -> None:
+    """Print the tables of ``values[strategy][quantity]`` (lists over seeds of per-cycle arrays)."""
     for q, title in QUANTITIES.items():
-        table = {s: np.array(v) for s, v in values[q].items()}
-        cycles = range(p.cycles) if q != "test_metric" else range(p.cycles + 1)
+        table = {s: np.array(values[s][q]) for s in STRATEGIES}
+        cycles = range(cycles_run) if q != "test_metric" else range(cycles_run + 1)
         print(f"\n{title}\ncycle | " + " | ".join(STRATEGIES) + " | ll_gamma − ll | ll_gamma − llpp")
         for c in cycles:
             cells = [_cell(table[s][:, c]) for s in STRATEGIES]
