@@ -62,16 +62,19 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--pool", type=int, default=24)
+    parser.add_argument("--labelled", type=int, default=4, help="labelled images (EGL++'s neighbours: min(30, this))")
+    parser.add_argument("--only", nargs="*", help="strategies to time (default: all registered)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    config = config_from_dict(dict(MICRO, data=dict(MICRO["data"], pool_size=args.pool)))
+    config = config_from_dict(dict(MICRO, data=dict(MICRO["data"], pool_size=args.pool, base_size=args.labelled)))
     task = PoseTask(config)
     ctx = DistributedContext()
     pool = np.arange(len(task.pool))
     kwargs = {"batch_size": 16, "mc_passes": 10}
-    print(f"micro pose task, {len(pool)} pool images, CPU, 1 thread, best of {args.repeats}")
+    print(f"micro pose task, {len(pool)} pool images, {len(task.labelled)} labelled, CPU, 1 thread, "
+          f"best of {args.repeats}")
     print(f"{'strategy':<20}{'x forward':>10}{'ms / image':>12}")
-    for name in STRATEGIES.names():
+    for name in args.only or STRATEGIES.names():
         strategy = STRATEGIES[name]
         torch.manual_seed(0)
         network = _network(task, name)
