@@ -6,19 +6,24 @@ passes the last stack's maps through named identity submodules, so
 model's layers; :class:`HRNetBackbone` does the same for :class:`~pose.hrnet.HRNet`.
 Another backbone is one more adapter with its own :class:`BackboneTaps`, registered in
 :data:`BACKBONES`.
+
+Both adapters offer ``add_mc_dropout(p)`` (the hook :class:`gammaal.al.strategies.MCDropoutStrategy`
+calls): element-wise dropout on the input of the final 1×1 heatmap convolutions, added by a
+forward pre-hook, so the state-dict keys are unchanged and a model without it loads into one with it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from torch import Tensor, nn
+from torch.nn.modules.dropout import _DropoutNd
 
 from gammaal.al.heads import fc_widths
 
 from .hourglass import HourglassOutput, StackedHourglass
 from .hrnet import HRNet, HRNetOutput, build_hrnet
 
-__all__ = ["BackboneTaps", "HourglassBackbone", "HRNetBackbone", "BACKBONES", "build_backbone"]
+__all__ = ["BackboneTaps", "add_input_dropout", "HourglassBackbone", "HRNetBackbone", "BACKBONES", "build_backbone"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,30 @@ class BackboneTaps:
     head_taps: dict = field(default_factory=dict)
     head_options: dict = field(default_factory=dict)
     embeddings: dict = field(default_factory=dict)
+
+
+def add_input_dropout(owner: nn.Module, targets, p: float) -> None:
+    """Dropout(p) on the input of every module in ``targets``, as ``owner.mc_dropout`` and forward pre-hooks.
+
+    Raises ValueError for ``p`` outside [0, 1) or when ``owner`` already has it.
+    """
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
+        raise ValueError(f"p must be in [0, 1), got {p!r}")
+    if isinstance(getattr(owner, "mc_dropout", None), _DropoutNd):
+        raise ValueError("the model already has its MC dropout")
+    owner.mc_dropout = nn.Dropout(float(p)).train(owner.training)
+    for module in targets:
+        module.register_forward_pre_hook(_InputDropout(owner.mc_dropout))
+
+
+class _InputDropout:
+    """Forward pre-hook applying ``dropout`` to a module's first input (an object, so deep copies follow)."""
+
+    def __init__(self, dropout: nn.Module):
+        self.dropout = dropout
+
+    def __call__(self, module: nn.Module, args: tuple) -> tuple:
+        return (self.dropout(args[0]), *args[1:])
 
 
 class HourglassBackbone(nn.Module):
@@ -66,16 +95,23 @@ class HourglassBackbone(nn.Module):
             scale(features)
         return out
 
+    def add_mc_dropout(self, p: float) -> None:
+        """Dropout(p) before every stack's final 1×1 heatmap convolution (MC-dropout's head region)."""
+        add_input_dropout(self, self.hourglass.outs, p)
+
     def taps(self, reduce: str = "gap", fc_era: str = "paper") -> BackboneTaps:
-        """The authors' choices: GAP heads on the penultimate map, LL++conv on the five scales."""
+        """The authors' choices: GAP heads on the penultimate map, LL++conv and the auxiliary heads
+        (aleatoric, VL4Pose) on the five scales."""
         channels = self.hourglass.channels
         sizes = tuple(self.hourglass.feature_sizes)
         scales = tuple(f"scales.{k}" for k in range(len(sizes)))
+        auxiliary = {"joints": self.hourglass.joints, "in_channels": (channels,) * len(sizes)}
         return BackboneTaps(
             taps=("penultimate",),
-            head_taps={"pose_conv": scales},
+            head_taps={"pose_conv": scales, "aleatoric": scales, "vl4pose": scales},
             head_options={"gap": {"widths": fc_widths(channels, fc_era)},
-                          "pose_conv": {"channels": channels, "sizes": sizes, "reduce": reduce}},
+                          "pose_conv": {"channels": channels, "sizes": sizes, "reduce": reduce},
+                          "aleatoric": auxiliary, "vl4pose": auxiliary},
             embeddings={"bottleneck": ("bottleneck",), "penultimate": ("penultimate",)})
 
 
@@ -101,11 +137,17 @@ class HRNetBackbone(nn.Module):
             tap(features)
         return out
 
+    def add_mc_dropout(self, p: float) -> None:
+        """Dropout(p) before the final 1×1 heatmap convolution (MC-dropout's head region)."""
+        add_input_dropout(self, [self.hrnet.head], p)
+
     def taps(self, reduce: str = "gap", fc_era: str = "paper") -> BackboneTaps:
-        """GAP heads on the three stage-3 maps; no LL++conv (its fusion needs equal widths)."""
+        """GAP and auxiliary heads on the three stage-3 maps; no LL++conv (its fusion needs equal widths)."""
         widths = sum(self.hrnet.stage3_channels)
+        auxiliary = {"joints": self.hrnet.joints, "in_channels": tuple(self.hrnet.stage3_channels)}
         return BackboneTaps(taps=tuple(f"stage3.{k}" for k in range(len(self.hrnet.stage3_channels))),
-                            head_options={"gap": {"widths": fc_widths(widths, fc_era)}},
+                            head_options={"gap": {"widths": fc_widths(widths, fc_era)},
+                                          "aleatoric": auxiliary, "vl4pose": auxiliary},
                             embeddings={"penultimate": ("final",), "bottleneck": ("stage3.2",)})
 
 

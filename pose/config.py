@@ -228,6 +228,8 @@ class ActiveConfig:
     gamma_deltas : list of float, each in (0, 100]
         Margins δ for the gamma analysis, in units of the fitted mean loss kθ
         (the paper's Table 1, δ = 0.02 ... 0.15 with kθ = 0.264, spans 0.08 ... 0.57).
+    gamma_quantile : float in (0, 1)
+        ``ll_gamma``: ranking pairs closer than this quantile of |X − Y| under the batch's gamma fit are skipped.
     """
 
     strategies: list[str] = field(default_factory=lambda: list(PAPER_STRATEGIES))
@@ -237,6 +239,7 @@ class ActiveConfig:
     coreset_embedding: str = "bottleneck"
     coreset_chunk: int = 2048
     gamma_deltas: list[float] = field(default_factory=lambda: [0.05, 0.1, 0.25, 0.5])
+    gamma_quantile: float = 0.25
 
 
 @dataclass

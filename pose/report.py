@@ -16,6 +16,8 @@ still in progress is reported as far as it got) and writes into ``run_dir/report
   fraction and φ(δ);
 - ``pck_curves.csv``: test PCK over the protocol's threshold grid, per strategy and cycle (mean, std, n
   over seeds), and ``pck_curves.png`` with the curves of each strategy's last cycle;
+- ``gallery/<strategy>_stage<NN>_{selected,random}.png`` (:func:`pose.gallery.write_gallery`): the first
+  images each strategy selects per stage, predicted skeleton over the truth, predicted/true loss in the corner;
 - ``report.md``: all tables in one file;
 - ``fig5_scatter.png``, ``gamma_fits.png``, ``accuracy_vs_labels.png`` (matplotlib, Agg).
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -419,5 +422,17 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> Path
     for filename, plot in figures:
         if plot(run, out / filename, plt):
             sections.append(f"![{filename}]({filename})\n")
+    from .gallery import write_gallery
+
+    try:
+        gallery = write_gallery(run_dir, out / "gallery")
+    except (OSError, ValueError) as exc:  # e.g. the images are not on this machine: the tables still stand
+        gallery = []
+        warnings.warn(f"report: no gallery ({exc})", stacklevel=2)
+        sections.append(f"Gallery skipped: {exc}\n")
+    if gallery:
+        sections.append("## Gallery: what each strategy selects (first images per stage, predicted skeleton in red "
+                        "over the truth in green; random picks beside)\n")
+        sections += [f"![{path.name}](gallery/{path.name})\n" for path in gallery]
     atomic_write_text(out / "report.md", "\n".join(sections))
     return out

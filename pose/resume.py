@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from gammaal.al.engine import trains_heads
 from gammaal.al.resume import base_heads
 from gammaal.al.strategies import STRATEGIES
 
@@ -118,8 +119,8 @@ def _check_heads(saved: RunConfig, added: list[str], out_dir: Path, flag: str) -
     if not saved.train.share_base:
         return
     for strategy in added:
-        if STRATEGIES[strategy].head is None:
-            continue  # random and core-set use the backbone only
+        if not trains_heads(STRATEGIES[strategy]):
+            continue  # e.g. random and core-set use the backbone only
         for seed in saved.seed_list:
             heads = base_heads(out_dir / "base" / f"seed_{seed}")
             if heads is not None and strategy not in heads:

@@ -1,7 +1,8 @@
 """Pose's strategies: every :data:`gammaal.al.STRATEGIES` entry, with pose's plug-ins registered.
 
 The rules live in :mod:`gammaal.al.strategies` (random, k-center core-set, top-k
-learning loss); pose adds LL++conv (:mod:`pose.llpp_conv`). Importing this module
+learning loss, MC dropout, gamma-aware LL); pose adds LL++conv (:mod:`pose.llpp_conv`)
+and multi-peak entropy, aleatoric, VL4Pose and EGL++ (:mod:`pose.strategies_uncertainty`). Importing this module
 is what makes the plug-ins known to configs, the CLI and resumes.
 
 >>> from pose.strategies import PAPER_STRATEGIES, STRATEGIES
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from gammaal.al.strategies import STRATEGIES
 
-from . import llpp_conv, yoo_head  # noqa: F401  (register pose's heads and strategies)
+from . import llpp_conv, strategies_uncertainty, yoo_head  # noqa: F401  (register pose's heads and strategies)
 
 __all__ = ["STRATEGIES", "PAPER_STRATEGIES", "LEARNING_LOSS_STRATEGIES"]
 

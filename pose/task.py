@@ -22,7 +22,7 @@ from torch.utils.data import Dataset, Subset
 
 from gammaal.al import Task
 
-from . import llpp_conv, yoo_head  # noqa: F401  (register the "pose_conv"/"pose_yoo" heads, "llpp_conv")
+from . import strategies  # noqa: F401  (registers pose's heads and strategies)
 from .backbone import build_backbone
 from .config import RunConfig
 from .datasets import UnionDataset, prepare_data
@@ -174,6 +174,6 @@ def engine_settings(config: RunConfig) -> dict:
                 plateau_patience=protocol.plateau_patience, plateau_cooldown=protocol.plateau_cooldown,
                 min_lr=min(protocol.min_lr, t.lr), head_lr_decays=protocol.head_lr_decays,
                 plateau_monitor=protocol.plateau_monitor, keep_best=True,
-                gamma_deltas=list(a.gamma_deltas),
+                gamma_deltas=list(a.gamma_deltas), gamma_quantile=a.gamma_quantile,
                 subset=a.subset, num_workers=config.data.num_workers, threads=t.threads,
                 first_epochs=t.base_epochs, channels_last=t.channels_last, sync_batchnorm=t.sync_batchnorm)

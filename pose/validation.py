@@ -98,6 +98,7 @@ NUMERIC_RANGES: dict[str, Range] = {
     "active.coreset_chunk": AT_LEAST_1,
     # δ in units of the fitted mean kθ; beyond 100 means every pair is within δ for any fitted law.
     "active.gamma_deltas": Range(0, 100, open_low=True),
+    "active.gamma_quantile": Range(0, 1, open_low=True, open_high=True),
 }
 
 

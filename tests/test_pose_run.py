@@ -214,6 +214,9 @@ def test_report_writes_tables_and_figures(full_run, tmp_path, monkeypatch):
     for name in ("fig5_scatter.png", "gamma_fits.png", "accuracy_vs_labels.png", "pck_curves.png"):
         assert (out / name).stat().st_size > 1000
         assert labels[name] and all(x.strip() and y.strip() for x, y in labels[name]), f"{name}: unlabelled axes"
+    gallery = sorted(p.name for p in (out / "gallery").iterdir())
+    assert gallery == sorted(f"{s}_stage{c:02d}_{kind}.png" for s in ALL for c in (0, 1) for kind in ("random", "selected"))
+    assert "gallery/llpp_stage01_selected.png" in (out / "report.md").read_text()
     table = (out / "table3a.md").read_text()
     # One seed: a cell is the value alone, not "x ± 0.000" (tests/test_pose_report.py checks the spread).
     assert "LL++conv" in table and "Stage 2" in table and "±" not in table

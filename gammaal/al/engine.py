@@ -42,7 +42,7 @@ from .checkpoint import CorruptRunFile, atomic_torch_save, load_checkpoint, read
 from .resume import ResumePoint, base_fix, base_heads, preflight, recompute_fix
 from .distributed import DistributedContext, init_distributed
 from .labelled import LabelledSet
-from .loss_prediction import HeadSpec, LossPredictionModel
+from .loss_prediction import AuxiliarySpec, HeadSpec, LossPredictionModel
 from .precision import to_device
 from .records import CycleRecord, MetricCurve, from_dict, to_dict
 from .results import Results, load_results
@@ -182,12 +182,17 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
     return load_results(out_dir)
 
 
+def trains_heads(strategy) -> bool:
+    """Whether ``strategy`` trains a loss head or an auxiliary head of its own (part of the shared base)."""
+    return strategy.head is not None or getattr(strategy, "auxiliary", None) is not None
+
+
 def _check_base_heads(out_dir: Path, settings: RunSettings, points) -> None:
     """A strategy joining a resumed run needs its loss head in the already trained shared base."""
     for seed in settings.seeds:
         heads = base_heads(out_dir / "base" / f"seed_{seed}")
         for name in settings.strategies:
-            if heads is None or STRATEGIES[name].head is None or name in heads:
+            if heads is None or not trains_heads(STRATEGIES[name]) or name in heads:
                 continue
             if points[(name, seed)].step == "train" and points[(name, seed)].cycle == 0:
                 raise ValueError(
@@ -227,7 +232,7 @@ def _train_cycle(run: _Run, name: str, seed: int, cycle: int, labelled: Labelled
     if cycle == 0 and base is not None:
         network = _build_network(run, [name], seed, derive_seed(seed, 0, "init"))
         base_state, base_record = base.get()
-        prefixes = ("model.", f"heads.{name}.")  # this strategy's slice of the shared base
+        prefixes = ("model.", f"heads.{name}.", f"auxiliary.{name}.")  # this strategy's slice of the shared base
         network.load_state_dict({k: v for k, v in base_state.items() if k.startswith(prefixes)})
         record = dataclasses.replace(from_dict(CycleRecord, base_record), strategy=name)
         record.training.shared_base = True
@@ -267,8 +272,14 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
     if s.subset is not None and s.subset < candidates.size:
         draw = np.random.default_rng(derive_seed(seed, cycle, "subset"))
         candidates = np.sort(draw.choice(candidates, size=s.subset, replace=False))
+    state = None
+    if "per_item" in strategy.needs:
+        own = task.labelled_data(labelled.labelled_indices)
+        state = strategy.prepare(network, task, own, lambda data, **kw: measure(
+            network, task, data, np.arange(len(data)), ctx, **{**_scoring(s), **kw}))
     measured = measure(network, task, task.pool, candidates, ctx, needs={*strategy.needs, "outputs"},
-                       desc=f"cycle {cycle} scoring" if run.talks else None, **_scoring(s))
+                       desc=f"cycle {cycle} scoring" if run.talks else None, per_item=strategy.per_item,
+                       per_item_state=state, **_scoring(s))
     labelled_embeddings = None
     if "embeddings" in strategy.needs:
         own = task.labelled_data(labelled.labelled_indices)
@@ -277,10 +288,12 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
     predicted = measured.predicted_loss.get(name)
     scores = Scores(num_candidates=candidates.size, predicted_loss=predicted, embeddings=measured.embeddings,
                     labelled_embeddings=labelled_embeddings, outputs=measured.outputs,
-                    mc_samples=measured.mc_samples)
+                    mc_samples=measured.mc_samples, per_item=measured.per_item)
     positions = None
     if ctx.is_main:
         positions = run_selection(strategy, scores, s.budget, np.random.default_rng(select_seed))
+        ranked = strategy.score(scores)
+        record.scores = None if ranked is None else np.asarray(ranked, dtype=np.float64).tolist()
     positions = np.asarray(ctx.broadcast_object(positions), dtype=np.int64)
     chosen = candidates[positions]
     true_loss = measured.true_loss
@@ -321,12 +334,12 @@ class _SharedBase:
     def _train(self):
         run, seed = self.run, self.seed
         names = run.settings.strategies
-        network = _build_network(run, names, seed, derive_seed(seed, 0, "init"))
+        network = _build_network(run, names, seed, derive_seed(seed, 0, "init"), adapt=False)
         record = _train_and_test(run, network, "base", seed, 0, LabelledSet(len(run.task.pool)))
         state = {k: v.detach().cpu().clone() for k, v in network.state_dict().items()}
         if run.ctx.is_main:
             atomic_torch_save({"network": state, "record": to_dict(record)}, self.directory / "trained_00.pt")
-            heads = [n for n in names if STRATEGIES[n].head is not None]
+            heads = [n for n in names if trains_heads(STRATEGIES[n])]
             atomic_write_json(self.directory / "state.json", {"cycle": 0, "step": "trained", "heads": heads})
         if run.talks:
             tqdm.write(f"[base seed {seed}] {record.num_labelled} labelled | test {record.metric_name} "
@@ -335,7 +348,8 @@ class _SharedBase:
         return state, to_dict(record)
 
 
-def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int) -> LossPredictionModel:
+def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int,
+                   adapt: bool = True) -> LossPredictionModel:
     """The task's model, seeded with ``init_seed``, with the loss heads of the strategies ``names``.
 
     Each head's initial weights depend on ``(seed, strategy)`` only, so a strategy starts the same whatever
@@ -351,11 +365,18 @@ def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int) -
         if kind is not None:
             taps = tuple(task.head_taps.get(kind, ())) or None
             heads[n] = HeadSpec(kind, STRATEGIES[n].objective, taps, dict(task.head_options.get(kind, {})))
+    auxiliary = {n: AuxiliarySpec(STRATEGIES[n].auxiliary, tuple(task.head_taps.get(STRATEGIES[n].auxiliary, ()))
+                                  or None, dict(task.head_options.get(STRATEGIES[n].auxiliary, {})))
+                 for n in names if STRATEGIES[n].auxiliary is not None}
     model = task.build_model()
+    if adapt:  # a strategy's own network (the shared base is the task's model as built)
+        for n in names:
+            model = STRATEGIES[n].adapt_model(model)
     if s.sync_batchnorm and run.ctx.distributed and run.ctx.device.type == "cuda":
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # before the taps are hooked
     network = LossPredictionModel(model, task.taps, margin=s.margin, detach=s.detach, heads=heads,
-                                  embedding_taps=task.embedding_taps).to(run.ctx.device)
+                                  embedding_taps=task.embedding_taps, auxiliary=auxiliary,
+                                  gamma_quantile=s.gamma_quantile).to(run.ctx.device)
     loader = DataLoader(run.task.labelled, batch_size=min(2, len(run.task.labelled)))
     inputs, _ = to_device(run.task.split_batch(next(iter(loader))), run.ctx.device, s.channels_last)
     network.initialize(inputs, seed=seed)

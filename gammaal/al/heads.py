@@ -12,10 +12,18 @@ A tapped feature is a 4-D map (B, C, H, W) or a 2-D vector (B, D).
 Input widths are inferred on the first forward (lazy modules), so a head is
 built without knowing the backbone; :meth:`gammaal.al.LossPredictionModel.initialize`
 does that dry run explicitly. No head uses BatchNorm, so batches of one work.
+
+:data:`AUXILIARY_HEADS` holds the other kind of head a strategy may train next
+to the model (:class:`AuxiliaryHead`): it predicts parameters (B, P) instead of
+a loss and trains with its own :meth:`AuxiliaryHead.loss` on the task's
+prediction and targets, e.g. a per-joint log-variance (aleatoric uncertainty).
+Auxiliary heads are task-specific and registered by the task's plug-in module.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import abc
 
 import torch
 import torch.nn.functional as F
@@ -23,10 +31,29 @@ from torch import Tensor, nn
 
 from .registry import Registry
 
-__all__ = ["FC_ERAS", "fc_widths", "LossRegressor", "pool_features", "GapLossHead", "ConvPoolLossHead", "HEADS"]
+__all__ = ["FC_ERAS", "fc_widths", "LossRegressor", "pool_features", "GapLossHead", "ConvPoolLossHead", "HEADS",
+           "AuxiliaryHead", "AUXILIARY_HEADS"]
 
 HEADS = Registry("loss head")
 """Loss-head classes by name; each is built as ``HEADS[name](num_taps)``."""
+
+AUXILIARY_HEADS = Registry("auxiliary head")
+"""Auxiliary-head classes by name (:class:`AuxiliaryHead`); each is built as ``AUXILIARY_HEADS[name](num_taps,
+**options)``."""
+
+
+class AuxiliaryHead(nn.Module, abc.ABC):
+    """A head trained next to the model on its detached tap features, with its own loss.
+
+    Subclasses define ``forward(features, names) -> Tensor (B, P)`` (``features``
+    as for a loss head, already detached: an auxiliary head never trains the
+    model) and :meth:`loss`. Registered in :data:`AUXILIARY_HEADS`.
+    """
+
+    @abc.abstractmethod
+    def loss(self, output: Tensor, prediction, targets) -> Tensor:
+        """Scalar training loss of the head's ``output`` (B, P) given the model's ``prediction`` and the
+        task's ``targets`` (``task.split_batch``'s second item); computed in float32."""
 
 
 #: Narrowest hidden layer of the LearningLoss++ authors' FC network, per code era: the

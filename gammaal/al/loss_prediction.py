@@ -11,6 +11,10 @@ per-sample loss. The model and the wrapper train in the user's own loop::
     prediction, predicted_loss = net(x)
     per_sample = ((prediction - y) ** 2).mean(dim=1)
     loss = per_sample.mean() + net.ranking_loss(predicted_loss, per_sample)
+
+Auxiliary heads (:data:`~gammaal.al.heads.AUXILIARY_HEADS`, ``auxiliary=``) ride
+along: they read detached taps on every forward (:attr:`LossPredictionModel.auxiliary_outputs`)
+and add :meth:`LossPredictionModel.auxiliary_loss` to the training loss.
 """
 from __future__ import annotations
 
@@ -23,11 +27,11 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .heads import HEADS, pool_features
+from .heads import AUXILIARY_HEADS, HEADS, pool_features
 from .objectives import OBJECTIVES
 from .taps import FeatureTaps
 
-__all__ = ["HeadSpec", "LossPredictionModel"]
+__all__ = ["HeadSpec", "AuxiliarySpec", "LossPredictionModel"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,16 @@ class HeadSpec:
 
     kind: str
     objective: str
+    taps: tuple[str, ...] | None = None
+    options: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AuxiliarySpec:
+    """One auxiliary head: its kind (:data:`~gammaal.al.heads.AUXILIARY_HEADS`), the taps it reads
+    (None: the model's ``taps``) and keyword options for its constructor."""
+
+    kind: str
     taps: tuple[str, ...] | None = None
     options: Mapping = field(default_factory=dict)
 
@@ -70,11 +84,17 @@ class LossPredictionModel(nn.Module):
         wrapper only exposes the embedding.
     embedding_taps : sequence of str, optional
         Taps pooled into :attr:`embedding` (default: ``taps``).
+    auxiliary : mapping of name -> AuxiliarySpec or kind, optional
+        Auxiliary heads (always on detached features: they never train the model).
+    gamma_quantile : float, in (0, 1)
+        q of the ``"ll_gamma"`` objective (pairs tied within the q-quantile of |X − Y| are skipped).
 
     Attributes
     ----------
     embedding : Tensor (B, D) or None
         The pooled, detached tap features of the last forward (core-set's embedding).
+    auxiliary_outputs : dict of name -> Tensor (B, P)
+        The auxiliary heads' outputs of the last forward.
 
     Shapes
     ------
@@ -84,7 +104,8 @@ class LossPredictionModel(nn.Module):
 
     def __init__(self, model: nn.Module, taps: Sequence[str], head: str = "gap", objective: str = "llpp",
                  margin: float = 1.0, detach: bool = True, *, heads: Mapping[str, HeadSpec | tuple] | None = None,
-                 embedding_taps: Sequence[str] | None = None):
+                 embedding_taps: Sequence[str] | None = None,
+                 auxiliary: Mapping[str, AuxiliarySpec | str] | None = None, gamma_quantile: float = 0.25):
         super().__init__()
         if not isinstance(model, nn.Module):
             raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -97,18 +118,30 @@ class LossPredictionModel(nn.Module):
         specs = {name: spec if isinstance(spec, HeadSpec) else HeadSpec(*spec) for name, spec in raw.items()}
         for spec in specs.values():
             HEADS[spec.kind], OBJECTIVES[spec.objective]  # noqa: B018  (a ValueError names the unknown one)
+        if isinstance(gamma_quantile, bool) or not isinstance(gamma_quantile, (int, float)) or \
+                not 0 < gamma_quantile < 1:
+            raise ValueError(f"gamma_quantile must be in (0, 1), got {gamma_quantile!r}")
+        aux = {name: spec if isinstance(spec, AuxiliarySpec) else AuxiliarySpec(spec)
+               for name, spec in dict(auxiliary or {}).items()}
         self.head_taps = {name: list(spec.taps) if spec.taps else list(taps) for name, spec in specs.items()}
+        self.auxiliary_taps = {name: list(spec.taps) if spec.taps else list(taps) for name, spec in aux.items()}
         self.embedding_taps = list(embedding_taps) if embedding_taps else list(taps)
-        names = list(dict.fromkeys([*self.embedding_taps, *(n for t in self.head_taps.values() for n in t)]))
+        names = list(dict.fromkeys([*self.embedding_taps, *(n for t in self.head_taps.values() for n in t),
+                                    *(n for t in self.auxiliary_taps.values() for n in t)]))
         self.model = model
         self.taps = FeatureTaps(model, names)
         self.heads = nn.ModuleDict({name: HEADS[spec.kind](len(self.head_taps[name]), **spec.options)
                                     for name, spec in specs.items()})
+        self.auxiliary = nn.ModuleDict({name: AUXILIARY_HEADS[spec.kind](len(self.auxiliary_taps[name]),
+                                                                          **spec.options)
+                                        for name, spec in aux.items()})
         self.objectives = {name: spec.objective for name, spec in specs.items()}
         self.single = heads is None
         self.margin = float(margin)
+        self.gamma_quantile = float(gamma_quantile)
         self.detach = bool(detach)
         self.embedding: Tensor | None = None
+        self.auxiliary_outputs: dict[str, Tensor] = {}
 
     def _features(self) -> dict[str, Tensor]:
         return dict(zip(self.taps.names, self.taps.collect()))
@@ -119,13 +152,25 @@ class LossPredictionModel(nn.Module):
             features = [f.detach() for f in features]
         return self.heads[name](features, self.head_taps[name])
 
+    def _auxiliary(self, captured: dict[str, Tensor], name: str) -> Tensor:
+        names = self.auxiliary_taps[name]
+        return self.auxiliary[name]([captured[n].detach() for n in names], names)
+
     def forward(self, x):
         self.taps.clear()
         prediction = self.model(x)
         captured = self._features()
         self.embedding = pool_features([captured[n].detach() for n in self.embedding_taps], self.embedding_taps)
         predicted = {name: self._predict(captured, name) for name in self.heads}
+        self.auxiliary_outputs = {name: self._auxiliary(captured, name) for name in self.auxiliary}
         return prediction, (predicted["loss"] if self.single else predicted)
+
+    def auxiliary_loss(self, prediction, targets) -> Tensor | None:
+        """Sum of the auxiliary heads' losses on the last forward's outputs; None without auxiliary heads."""
+        if not len(self.auxiliary):
+            return None
+        return sum(self.auxiliary[name].loss(self.auxiliary_outputs[name].float(), prediction, targets)
+                   for name in self.auxiliary)
 
     def ranking_loss(self, predicted_loss, true_loss: Tensor) -> Tensor:
         """The objective(s) on pairs of the batch (see :mod:`gammaal.al.objectives`), summed over heads.
@@ -150,7 +195,8 @@ class LossPredictionModel(nn.Module):
             targets = dict.fromkeys(predicted, true_loss.detach().float())
         total = next(iter(targets.values())).new_zeros(()) if targets else true_loss.new_zeros(())
         for name, pred in predicted.items():
-            total = total + OBJECTIVES[self.objectives[name]](pred.float(), targets[name], self.margin)
+            total = total + OBJECTIVES[self.objectives[name]](pred.float(), targets[name], self.margin,
+                                                               self.gamma_quantile)
         return total
 
     @torch.no_grad()
@@ -171,5 +217,10 @@ class LossPredictionModel(nn.Module):
                     torch.manual_seed(int(np.random.SeedSequence([int(seed), zlib.crc32(name.encode())])
                                           .generate_state(1)[0]))
                 self._predict(captured, name)
+            for name in self.auxiliary:
+                if seed is not None:
+                    torch.manual_seed(int(np.random.SeedSequence([int(seed), zlib.crc32(f"aux:{name}".encode())])
+                                          .generate_state(1)[0]))
+                self._auxiliary(captured, name)
         finally:
             self.train(was_training)

@@ -17,17 +17,28 @@ with ``K`` from :func:`gammaal.ll_gradient_factor` (Eq. 2) or
 constant ``margin`` with zero gradient.)
 
 :data:`OBJECTIVES` names them as the paper does: ``"ll"`` (margin ranking, Eq. 1)
-and ``"llpp"`` (KL, Eq. 3); each takes ``(pred_loss, true_loss, margin)``.
+and ``"llpp"`` (KL, Eq. 3), plus ``"ll_gamma"`` (:func:`gamma_margin_ranking_loss`:
+the margin ranking on the pairs that are not nearly tied under the batch's fitted
+gamma law); each is called as ``objective(pred_loss, true_loss, margin, quantile)``
+(``quantile``: the q of ``"ll_gamma"``, unused by the others).
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+import gammaal
+
 from .registry import Registry
 
-__all__ = ["split_pairs", "margin_ranking_loss", "kl_ranking_loss", "OBJECTIVES"]
+__all__ = ["split_pairs", "margin_ranking_loss", "kl_ranking_loss", "TiedPairThreshold", "tied_pair_threshold",
+           "PAIR_WEIGHTINGS", "pair_weights", "weighted_margin_ranking_loss", "gamma_margin_ranking_loss",
+           "OBJECTIVES"]
 
 
 def _check_losses(pred_loss: Tensor, true_loss: Tensor) -> None:
@@ -121,7 +132,114 @@ def kl_ranking_loss(pred_loss: Tensor, true_loss: Tensor) -> Tensor:
     return kl.mean()
 
 
+@dataclass(frozen=True)
+class TiedPairThreshold:
+    """``δ_q`` of a batch of losses and the gamma fit it came from (``fit`` None: no fit, ``δ = 0``)."""
+
+    delta: float
+    q: float
+    fit: gammaal.GammaFit | None
+
+
+def _check_quantile(q) -> float:
+    if isinstance(q, bool) or not isinstance(q, (int, float, np.floating)) or not 0.0 < q < 1.0:
+        raise ValueError(f"q must be a probability in (0, 1), got {q!r}")
+    return float(q)
+
+
+def tied_pair_threshold(true_losses, q: float = 0.25, integer_shape: bool = False,
+                        ignore_zeros: bool = True) -> TiedPairThreshold:
+    r"""Fit Gamma(k, θ) to ``true_losses`` (Tensor or array) and return ``δ_q``: ``P(|X − Y| ≤ δ_q) = q``.
+
+    ``δ_q`` is :meth:`gammaal.absgammadiff.ppf` of the fitted law, so a fraction ``q`` of
+    iid pairs is tied within it. ``ignore_zeros``: leave exact zeros out of the fit (an item
+    whose loss is exactly 0, e.g. an image without a visible joint, is no gamma draw); they
+    still form pairs in the hinge. Raises ``ValueError`` (from :func:`gammaal.fit_gamma`) for
+    fewer than two usable losses, negative values, NaN/inf or all-equal losses.
+    """
+    q = _check_quantile(q)
+    values = true_losses.detach().double().cpu().numpy() if isinstance(true_losses, Tensor) else true_losses
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if ignore_zeros:
+        values = values[values != 0]
+    fit = gammaal.fit_gamma(values, integer_shape=integer_shape)
+    return TiedPairThreshold(delta=float(gammaal.absgammadiff(fit.k, scale=fit.theta).ppf(q)), q=q, fit=fit)
+
+
+def _skip(gap: Tensor, delta: float) -> Tensor:
+    return (gap >= delta).to(gap.dtype)
+
+
+def _linear(gap: Tensor, delta: float) -> Tensor:
+    return torch.ones_like(gap) if delta == 0 else (gap / delta).clamp(max=1.0)
+
+
+#: Pair weight as a function of ``|l_i − l_j|`` and ``δ``.
+PAIR_WEIGHTINGS = {"skip": _skip, "linear": _linear}
+
+
+def pair_weights(true_loss: Tensor, delta: float, weighting: str = "skip") -> Tensor:
+    """Weight of every pair ``(p, p + B//2)`` of a (B,) batch of true losses, (B//2,).
+
+    ``"skip"``: 1 when ``|l_i − l_j| ≥ δ``, else 0; ``"linear"``: ``min(1, |l_i − l_j| / δ)``.
+    """
+    if weighting not in PAIR_WEIGHTINGS:
+        raise ValueError(f"weighting must be one of {sorted(PAIR_WEIGHTINGS)}, got {weighting!r}")
+    if not (isinstance(delta, (int, float, np.floating)) and math.isfinite(delta) and delta >= 0):
+        raise ValueError(f"delta must be a finite number >= 0, got {delta!r}")
+    if true_loss.dim() != 1:
+        raise ValueError(f"true_loss must have shape (B,), got {tuple(true_loss.shape)}")
+    l_i, l_j = split_pairs(true_loss.detach())
+    return PAIR_WEIGHTINGS[weighting]((l_i - l_j).abs(), float(delta))
+
+
+def weighted_margin_ranking_loss(pred_loss: Tensor, true_loss: Tensor, delta: float, margin: float = 1.0,
+                                 weighting: str = "skip") -> Tensor:
+    """Learning Loss hinge ``max(0, −sign(l_i − l_j)(l̂_i − l̂_j) + ξ)``, weighted mean over the pairs.
+
+    ``Σ_p w_p h_p / Σ_p w_p`` with :func:`pair_weights`: with ``"skip"`` this is
+    :func:`margin_ranking_loss` restricted to the pairs not tied within δ (and equals it at
+    δ = 0). No weighted pair gives 0 with a ``grad_fn``.
+
+    Examples
+    --------
+    >>> pred, true = torch.tensor([6.0, 0.0, 3.0, 0.0]), torch.tensor([1.0, 1.0, 2.0, 1.05])
+    >>> weighted_margin_ranking_loss(pred, true, delta=0.1).item()   # pair (1.0, 1.05) is skipped
+    4.0
+    """
+    _check_losses(pred_loss, true_loss)
+    weights = pair_weights(true_loss, delta, weighting).to(pred_loss.dtype)
+    l_i, l_j = split_pairs(true_loss.detach())
+    h_i, h_j = split_pairs(pred_loss)
+    total = weights.sum()
+    if total.item() == 0:
+        return _no_pairs(pred_loss)
+    hinge = torch.relu(-torch.sign(l_i - l_j) * (h_i - h_j) + margin)
+    return (weights * hinge).sum() / total
+
+
+def gamma_margin_ranking_loss(pred_loss: Tensor, true_loss: Tensor, margin: float = 1.0,
+                              quantile: float = 0.25) -> Tensor:
+    r"""Gamma-aware Learning Loss (``"ll_gamma"``): the LL hinge on the batch's pairs not tied within ``δ_q``.
+
+    The paper's analysis: the margin-ranking gradient of a pair with ``l_i ≈ l_j`` carries
+    no information (its order is noise). :func:`tied_pair_threshold` fits the gamma law to
+    the batch's true losses and takes ``δ_q``, below which a fraction ``q`` of pairs falls;
+    those pairs are skipped (:func:`weighted_margin_ranking_loss`). A batch whose law
+    cannot be fitted (fewer than two distinct non-zero losses) keeps every pair (δ = 0).
+    """
+    _check_losses(pred_loss, true_loss)
+    _check_quantile(quantile)
+    values = true_loss.detach().double().cpu().numpy()
+    positive = values[values > 0]
+    delta = 0.0
+    if positive.size >= 2 and positive.min() < positive.max():
+        delta = tied_pair_threshold(positive, quantile).delta
+    return weighted_margin_ranking_loss(pred_loss, true_loss, delta, margin)
+
+
 OBJECTIVES = Registry("objective")
-"""Ranking objective by name; each is called as ``objective(pred_loss, true_loss, margin)``."""
-OBJECTIVES.register("ll")(lambda pred, true, margin: margin_ranking_loss(pred, true, margin))
-OBJECTIVES.register("llpp")(lambda pred, true, margin: kl_ranking_loss(pred, true))
+"""Ranking objective by name; each is called as ``objective(pred_loss, true_loss, margin, quantile)``."""
+OBJECTIVES.register("ll")(lambda pred, true, margin, quantile=0.25: margin_ranking_loss(pred, true, margin))
+OBJECTIVES.register("llpp")(lambda pred, true, margin, quantile=0.25: kl_ranking_loss(pred, true))
+OBJECTIVES.register("ll_gamma")(gamma_margin_ranking_loss)

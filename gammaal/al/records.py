@@ -113,6 +113,8 @@ class CycleRecord:
         The gamma law of the candidates' true losses, with near-tie fractions.
     candidates, predicted_loss, true_loss : lists aligned with each other
         Every scored pool index with its predicted (or None) and true loss.
+    scores : list of float or None
+        Aligned with ``candidates``: the value the strategy ranked by (``Strategy.score``), or None.
     """
 
     strategy: str
@@ -137,6 +139,7 @@ class CycleRecord:
     candidates: list[int] = field(default_factory=list)
     predicted_loss: list[float] | None = None
     true_loss: list[float] = field(default_factory=list)
+    scores: list[float] | None = None
     seconds: float = 0.0
 
 

@@ -54,6 +54,8 @@ class RunSettings:
         Weight of the ranking objective next to the task loss.
     margin : float
         ξ of the margin ranking objective (LL).
+    gamma_quantile : float, in (0, 1)
+        q of the ``ll_gamma`` objective: pairs tied within the q-quantile of |X − Y| are skipped.
     detach : bool
         Loss heads do not train the backbone (required by ``share_base``).
     share_base : bool
@@ -94,6 +96,7 @@ class RunSettings:
     eval_batch_size: int = 256
     loss_weight: float = 1.0
     margin: float = 1.0
+    gamma_quantile: float = 0.25
     detach: bool = True
     share_base: bool = True
     init: str = "scratch"
@@ -152,6 +155,8 @@ class RunSettings:
         _number(self.weight_decay, "weight_decay", 0.0)
         _number(self.loss_weight, "loss_weight", 0.0)
         _number(self.margin, "margin", 0.0)
+        if not 0 < _number(self.gamma_quantile, "gamma_quantile", 0.0, strict=True) < 1:
+            raise ValueError(f"gamma_quantile: must be in (0, 1), got {self.gamma_quantile}")
         if not 0 < _number(self.plateau_factor, "plateau_factor", 0.0, strict=True) < 1:
             raise ValueError(f"plateau_factor: must be in (0, 1), got {self.plateau_factor}")
         if self.plateau_patience is not None:

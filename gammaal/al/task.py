@@ -12,6 +12,14 @@ The engine never looks inside a batch or a prediction; a task says
   :meth:`Task.loss` (per-sample true loss, (B,), >= 0), :meth:`Task.decode`
   (prediction → compact per-sample outputs kept for the metric), and
   :meth:`Task.metric` over a whole dataset's decoded outputs.
+
+Strategies see a task through these only: ``mc_dropout`` measures the variance of
+:meth:`Task.decode` over dropout passes; strategies that need the raw prediction
+(e.g. heatmaps) or the targets (an auxiliary head's loss) are task-specific plug-ins
+(:meth:`gammaal.al.Strategy.per_item`, :class:`gammaal.al.heads.AuxiliaryHead`) that read
+the prediction and ``split_batch``'s targets in the task's own format, and a task's
+:attr:`Task.head_taps` / :attr:`Task.head_options` also name the taps and options of
+auxiliary head kinds.
 """
 from __future__ import annotations
 

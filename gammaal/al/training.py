@@ -55,7 +55,9 @@ class Optimisation:
 
 def _epoch(module: nn.Module, network: LossPredictionModel, task: Task, loader, optimizer, scaler,
            opt: Optimisation, device: torch.device) -> np.ndarray:
-    """One pass over ``loader``; returns the sample-weighted sums of (total, task, ranking) loss and the count."""
+    """One pass over ``loader``; returns the sample-weighted sums of (total, task, ranking) loss and the count.
+
+    The total adds the auxiliary heads' losses (:meth:`LossPredictionModel.auxiliary_loss`)."""
     network.train()
     sums = np.zeros(4)
     for batch in loader:
@@ -68,6 +70,9 @@ def _epoch(module: nn.Module, network: LossPredictionModel, task: Task, loader, 
         ranking = network.ranking_loss(predicted, task.ranking_targets(prediction, targets, per_sample,
                                                                        tuple(network.heads)))
         total = task_loss + opt.loss_weight * ranking
+        auxiliary = network.auxiliary_loss(prediction, targets)
+        if auxiliary is not None:  # the auxiliary heads' own losses; in the epoch's total only
+            total = total + auxiliary
         optimizer.zero_grad(set_to_none=True)
         scaler.scale(total).backward()
         scaler.step(optimizer)

@@ -7,7 +7,9 @@
 - :mod:`.skeleton_tree`, :mod:`.vl4pose` — link-length Gaussians and the exact tree pass (VL4Pose);
 - :mod:`.egl` — EGL++: perplexity-calibrated neighbours and torch.func per-target gradient norms;
 - :mod:`.mc_dropout` — MC-dropout variance with dropout active only in a named region;
-- :mod:`.gamma_pairs` — ``ll_gamma``: δ_q of |X − Y| under the fitted gamma law and the filtered hinge.
+
+(``ll_gamma``'s pair filter is generic: :mod:`gammaal.al.objectives`.)  The strategies built on
+these blocks are registered by :mod:`pose.strategies_uncertainty`.
 """
 from .aleatoric import ARGMAX_VARIANCE_FLOOR, aleatoric_nll, aleatoric_score
 from .egl import (
@@ -17,14 +19,6 @@ from .egl import (
     egl_scores,
     per_target_gradient_norms,
     perplexity_affinities,
-)
-from .gamma_pairs import (
-    PAIR_WEIGHTINGS,
-    TiedPairThreshold,
-    abs_difference_quantile,
-    gamma_margin_ranking_loss,
-    pair_weights,
-    tied_pair_threshold,
 )
 from .head import PooledParameterHead, hidden_widths
 from .mc_dropout import MCDropoutResult, dropout_only_in, insert_input_dropout, mc_dropout
@@ -53,6 +47,4 @@ __all__ = [
     "perplexity_affinities", "Neighbours", "egl_neighbours", "conv_and_linear_parameters",
     "per_target_gradient_norms", "egl_scores",
     "dropout_only_in", "insert_input_dropout", "MCDropoutResult", "mc_dropout",
-    "abs_difference_quantile", "TiedPairThreshold", "tied_pair_threshold", "PAIR_WEIGHTINGS", "pair_weights",
-    "gamma_margin_ranking_loss",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Scores, Strategy, check_budget, register_strategy
+from .base import Scores, ScoreStrategy, ranked_positions, register_strategy
 
 __all__ = ["top_k", "LearningLossStrategy", "LearningLossPlusPlusStrategy"]
 
@@ -20,27 +20,19 @@ def top_k(values, budget: int) -> np.ndarray:
     >>> top_k([0.1, 0.9, 0.5, 0.9], 3).tolist()
     [1, 3, 2]
     """
-    if hasattr(values, "detach"):
-        values = values.detach().cpu().numpy()
-    scores = np.asarray(values, dtype=np.float64)
-    if scores.ndim != 1:
-        raise ValueError(f"predicted_loss must be one-dimensional (N,), got shape {scores.shape}")
-    if not np.isfinite(scores).all():
-        raise ValueError("predicted_loss contains NaN or infinite values")
-    budget = check_budget(budget, scores.size)
-    return np.argsort(-scores, kind="stable")[:budget].astype(np.int64)
+    return ranked_positions(values, budget)
 
 
 @register_strategy
-class LearningLossStrategy(Strategy):
+class LearningLossStrategy(ScoreStrategy):
     name = "ll"
     label = "LL"
     needs = frozenset({"predicted_loss"})
     head = "gap"
     objective = "ll"
 
-    def select(self, scores: Scores, budget: int, rng: np.random.Generator) -> np.ndarray:
-        return top_k(scores.predicted_loss, budget)
+    def score(self, scores: Scores) -> np.ndarray:
+        return scores.predicted_loss
 
 
 @register_strategy

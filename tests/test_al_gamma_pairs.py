@@ -1,4 +1,4 @@
-"""ll_gamma: the |X − Y| quantile against closed forms and Monte Carlo, the pair filter against a direct count."""
+"""ll_gamma: δ_q (absgammadiff.ppf) against closed forms and Monte Carlo, the pair filter against a direct count."""
 import math
 
 import mpmath
@@ -7,13 +7,18 @@ import pytest
 import torch
 
 import gammaal
-from pose.objectives import margin_ranking_loss
-from pose.uncertainty import (
-    abs_difference_quantile,
+from gammaal.al.objectives import (
+    OBJECTIVES,
     gamma_margin_ranking_loss,
+    margin_ranking_loss,
     pair_weights,
     tied_pair_threshold,
+    weighted_margin_ranking_loss,
 )
+
+
+def abs_difference_quantile(q, k, theta=1.0):
+    return float(gammaal.absgammadiff(k, scale=theta).ppf(q))
 
 
 @pytest.mark.parametrize("q", [1e-9, 0.01, 0.25, 0.5, 0.9, 1 - 1e-9])
@@ -83,30 +88,28 @@ def test_ranking_loss_over_kept_pairs():
     pred = torch.randn(40, requires_grad=True)
     true = torch.rand(40) + 0.1
     delta = 0.3
-    loss = gamma_margin_ranking_loss(pred, true, delta)
+    loss = weighted_margin_ranking_loss(pred, true, delta)
     keep = [p for p in range(20) if abs(true[p] - true[p + 20]) >= delta]
     idx = torch.tensor(keep)
     sub_pred = torch.cat([pred[idx], pred[idx + 20]])
     sub_true = torch.cat([true[idx], true[idx + 20]])
     assert loss.item() == pytest.approx(margin_ranking_loss(sub_pred, sub_true).item(), rel=1e-6)
     unfiltered = margin_ranking_loss(pred, true).item()
-    assert gamma_margin_ranking_loss(pred, true, 0.0).item() == pytest.approx(unfiltered, rel=1e-6)
+    assert weighted_margin_ranking_loss(pred, true, 0.0).item() == pytest.approx(unfiltered, rel=1e-6)
     # skipped pairs get no gradient
     loss.backward()
     skipped = [p for p in range(20) if p not in keep]
     assert torch.all(pred.grad[torch.tensor(skipped)] == 0) and torch.all(pred.grad[torch.tensor(skipped) + 20] == 0)
     # no pair kept: zero that still backpropagates
-    zero = gamma_margin_ranking_loss(pred, true, 10.0)
+    zero = weighted_margin_ranking_loss(pred, true, 10.0)
     assert zero.item() == 0.0 and zero.requires_grad
 
 
 def test_bad_input():
     with pytest.raises(ValueError, match="q must"):
-        abs_difference_quantile(1.0, 2.0)
-    with pytest.raises(ValueError, match="k must"):
-        abs_difference_quantile(0.5, 0.0)
-    with pytest.raises(ValueError, match="theta must"):
-        abs_difference_quantile(0.5, 1.0, float("nan"))
+        tied_pair_threshold(torch.rand(8) + 0.1, q=1.0)
+    with pytest.raises(ValueError, match="q must"):
+        gamma_margin_ranking_loss(torch.rand(4), torch.rand(4), quantile=0.0)
     with pytest.raises(ValueError, match="weighting"):
         pair_weights(torch.rand(4), 0.1, "hard")
     with pytest.raises(ValueError, match="delta"):
@@ -114,4 +117,24 @@ def test_bad_input():
     with pytest.raises(ValueError, match="losses"):
         tied_pair_threshold(torch.tensor([1.0, -1.0]))
     with pytest.raises(ValueError, match="shape"):
-        gamma_margin_ranking_loss(torch.rand(4), torch.rand(5), 0.1)
+        weighted_margin_ranking_loss(torch.rand(4), torch.rand(5), 0.1)
+
+
+def test_ll_gamma_objective_skips_the_pairs_tied_under_the_batch_fit():
+    # The registered objective = the hinge over the pairs whose gap is >= δ_q of the batch's own gamma fit,
+    # computed here by hand: fit, ppf, direct list of kept pairs, plain LL on them.
+    rng = np.random.default_rng(8)
+    true = torch.from_numpy(rng.gamma(3.0, 0.5, size=64))
+    pred = torch.randn(64, dtype=torch.float64)
+    fit = gammaal.fit_gamma(true.numpy())
+    delta = float(gammaal.absgammadiff(fit.k, scale=fit.theta).ppf(0.25))
+    keep = torch.tensor([p for p in range(32) if abs(true[p] - true[p + 32]) >= delta])
+    assert 0 < len(keep) < 32
+    expected = margin_ranking_loss(torch.cat([pred[keep], pred[keep + 32]]), torch.cat([true[keep], true[keep + 32]]))
+    got = OBJECTIVES["ll_gamma"](pred, true, 1.0, 0.25)
+    assert got.item() == pytest.approx(expected.item(), rel=1e-12)
+    # a larger q skips more pairs; a batch without a fittable law (ties, zeros) keeps every pair
+    assert int(pair_weights(true, float(gammaal.absgammadiff(fit.k, scale=fit.theta).ppf(0.6))).sum()) < len(keep)
+    flat = torch.tensor([0.0, 1.0, 0.0, 1.0])
+    assert OBJECTIVES["ll_gamma"](pred[:4], flat, 1.0, 0.25).item() == pytest.approx(
+        margin_ranking_loss(pred[:4], flat).item(), rel=1e-12)
