@@ -189,11 +189,14 @@ class LossPredictionModel(nn.Module):
         predicted = {"loss": predicted_loss} if self.single else predicted_loss
         if not isinstance(predicted, Mapping) or set(predicted) != set(self.heads):
             raise ValueError(f"predicted_loss must come from this model's forward (heads {list(self.heads)})")
+        if not predicted:  # no loss head: nothing to rank
+            reference = true_loss if isinstance(true_loss, Tensor) else next(self.model.parameters())
+            return reference.new_zeros((), dtype=torch.float32)
         if isinstance(true_loss, Mapping):
             targets = {name: true_loss[name].detach().float() for name in predicted}
         else:
             targets = dict.fromkeys(predicted, true_loss.detach().float())
-        total = next(iter(targets.values())).new_zeros(()) if targets else true_loss.new_zeros(())
+        total = next(iter(targets.values())).new_zeros(())
         for name, pred in predicted.items():
             total = total + OBJECTIVES[self.objectives[name]](pred.float(), targets[name], self.margin,
                                                                self.gamma_quantile)
