@@ -217,19 +217,24 @@ def tie_summaries(results: Results, rtol: float = 1e-6) -> list[TieSummary]:
     return rows
 
 
-def _number(value: float) -> str:
-    return f"{value:.3g}" if 0 < abs(value) < 0.01 else f"{value:.3f}"
+def _number(value: float, signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    return f"{value:{sign}.3g}" if 0 < abs(value) < 0.01 else f"{value:{sign}.3f}"
 
 
-def _signed(value: float) -> str:
-    return ("+" if value >= 0 else "") + _number(value)
+def _decimals(mean: float, half: float) -> int:
+    """Decimals showing two significant digits of the half-width (and of a small mean), 3 to 6."""
+    decimals = 3 if half == 0 else 1 - math.floor(math.log10(half))
+    if 0 < abs(mean) < 0.01:
+        decimals = max(decimals, 2 - math.floor(math.log10(abs(mean))))
+    return min(max(decimals, 3), 6)
 
 
 def _cell(mean: float, half: float | None, n: int, signed: bool = False, flag: bool = False) -> str:
-    text = _signed(mean) if signed else _number(mean)
     if half is None:
-        return f"{text} (n={n}, no CI)"
-    text = f"{text} ± {half:.2g}" if 0 < abs(mean) < 0.01 else f"{text} ± {_number(half)}"
+        return f"{_number(mean, signed)} (n={n}, no CI)"
+    d, sign = _decimals(mean, half), "+" if signed else ""
+    text = f"{mean:{sign}.{d}f} ± {half:.{d}f}"
     return f"**{text}**" if flag else text
 
 
