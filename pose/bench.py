@@ -11,7 +11,9 @@
 - on CUDA: fp32 vs bf16 autocast vs channels_last (vs both) for the network with every head.
 
 Rates are mean ± 95 % Student-t half-width over ``--repeats`` timed repeats (after one untimed warm-up),
-the networks interleaved within each repeat so that machine load drifts hit all of them alike.
+the networks interleaved within each repeat so that machine load drifts hit all of them alike. On a CPU
+device the head/backbone ratio is also given in process CPU seconds, which other processes sharing the
+cores disturb far less than wall time.
 """
 from __future__ import annotations
 
@@ -75,7 +77,8 @@ class NetworkCost:
     heads: list[str]
     train_images_per_s: Rate
     score_images_per_s: Rate
-    time_ratio: Rate | None  # training seconds / the backbone's, paired by repeat (None for the backbone)
+    time_ratio: Rate | None  # training wall seconds / the backbone's, paired by repeat (None for the backbone)
+    cpu_time_ratio: Rate | None  # the same in process CPU seconds (CPU devices: robust to other load on shared cores)
     peak_memory_mib: float | None  # CUDA only
 
 
@@ -89,6 +92,7 @@ class CoresetCost:
     budget: int
     labelled: int
     seconds: float
+    cpu_seconds: float | None  # process CPU time (computing on the CPU only)
     paper_size_seconds: float  # scaled linearly in pool · (budget + labelled); equal to seconds at that size
 
 
@@ -128,12 +132,13 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _timed(device: torch.device, work) -> float:
+def _timed(device: torch.device, work) -> tuple[float, float]:
+    """Wall and process CPU seconds of ``work()`` (CUDA synchronised on both sides)."""
     _sync(device)
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     work()
     _sync(device)
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def _peak_rss_mib() -> float:
@@ -166,7 +171,7 @@ class _Bench:
         run = _Run(self.task, settings, Path("."), self.ctx, resume=False, hook=None, progress=False)
         return _build_network(run, heads, 0, 0)
 
-    def train_seconds(self, network, amp: str | None = None, channels_last: bool = False) -> float:
+    def train_seconds(self, network, amp: str | None = None, channels_last: bool = False) -> tuple[float, float]:
         opt = dataclasses.replace(self.settings.optimisation(1), epochs=1, keep_best=False, plateau_patience=None,
                                   amp=self.settings.amp if amp is None else amp, channels_last=channels_last)
         seconds = _timed(self.ctx.device, lambda: train_network(network, self.train_set, self.task, opt, self.ctx,
@@ -174,7 +179,7 @@ class _Bench:
         self.bar.update()
         return seconds
 
-    def score_seconds(self, network) -> float:
+    def score_seconds(self, network) -> tuple[float, float]:
         s = self.settings
         seconds = _timed(self.ctx.device, lambda: measure(
             network, self.task, self.task.pool, self.score_indices, self.ctx, batch_size=s.eval_batch_size,
@@ -207,10 +212,13 @@ def _networks(b: _Bench) -> list[NetworkCost]:
             train[name].append(b.train_seconds(net))
         for name, net in networks.items():
             score[name].append(b.score_seconds(net))
-    base = np.asarray(train["backbone"])
-    return [NetworkCost(name, variants[name], Rate.of(b.images_per_epoch / np.asarray(train[name])),
-                        Rate.of(b.score_indices.size / np.asarray(score[name])),
-                        None if name == "backbone" else Rate.of(np.asarray(train[name]) / base), peaks[name])
+    train = {name: np.asarray(t) for name, t in train.items()}  # (repeats, [wall, cpu])
+    base, on_cpu = train["backbone"], b.ctx.device.type == "cpu"
+    return [NetworkCost(name, variants[name], Rate.of(b.images_per_epoch / train[name][:, 0]),
+                        Rate.of(b.score_indices.size / np.asarray(score[name])[:, 0]),
+                        None if name == "backbone" else Rate.of(train[name][:, 0] / base[:, 0]),
+                        None if name == "backbone" or not on_cpu else Rate.of(train[name][:, 1] / base[:, 1]),
+                        peaks[name])
             for name in networks]
 
 
@@ -226,9 +234,10 @@ def _coreset(b: _Bench, pool: int, dim: int, budget: int, labelled: int) -> list
     costs = []
     for name, x, c in devices:
         device = torch.device("cpu") if isinstance(x, np.ndarray) else b.ctx.device
-        seconds = _timed(device, lambda: k_center_greedy(x, budget, c, chunk_size=CoreSetStrategy.chunk_size))
+        seconds, cpu = _timed(device, lambda: k_center_greedy(x, budget, c, chunk_size=CoreSetStrategy.chunk_size))
         b.bar.update()
-        costs.append(CoresetCost(name, pool, dim, budget, labelled, seconds, seconds * scale))
+        costs.append(CoresetCost(name, pool, dim, budget, labelled, seconds, cpu if device.type == "cpu" else None,
+                                 seconds * scale))
     return costs
 
 
@@ -245,7 +254,7 @@ def _precision(b: _Bench) -> list[PrecisionCost]:
     times = {mode: [] for mode in networks}
     for _ in range(b.repeats):
         for mode, net in networks.items():
-            times[mode].append(b.train_seconds(net, *PRECISION_MODES[mode]))
+            times[mode].append(b.train_seconds(net, *PRECISION_MODES[mode])[0])
     fp32 = np.asarray(times["fp32"])
     return [PrecisionCost(mode, Rate.of(b.images_per_epoch / np.asarray(t)), Rate.of(fp32 / np.asarray(t)),
                           peaks[mode]) for mode, t in times.items()]
@@ -313,19 +322,23 @@ def markdown(r: BenchResult) -> str:
     lines = [f"`python -m pose bench` — config {r.config}, {r.device}, {r.threads} thread(s), torch {r.torch}; "
              f"{r.input_size} px, batch {r.batch_size}, {r.train_images} training / {r.score_images} scored images "
              f"per repeat, {r.repeats} repeats (mean ± 95 % t half-width).", "",
-             "| network | train img/s | train time / backbone | score img/s | peak GPU MiB |", "|---|---|---|---|---|"]
+             "| network | train img/s | train time / backbone | CPU time / backbone | score img/s | peak GPU MiB |",
+             "|---|---|---|---|---|---|"]
     for n in r.networks:
-        ratio = "1" if n.time_ratio is None else (
-            f"{n.time_ratio.mean:.3f} ± {n.time_ratio.half_width:.3f} ({_verdict(n.time_ratio)})")
+        ratios = ["1", "1"] if n.time_ratio is None else [
+            "–" if q is None else f"{q.mean:.3f} ± {q.half_width:.3f} ({_verdict(q)})"
+            for q in (n.time_ratio, n.cpu_time_ratio)]
         memory = "–" if n.peak_memory_mib is None else f"{n.peak_memory_mib:.0f}"
-        lines.append(f"| {_label(n.name)} | {n.train_images_per_s.text()} | {ratio} | "
+        lines.append(f"| {_label(n.name)} | {n.train_images_per_s.text()} | {ratios[0]} | {ratios[1]} | "
                      f"{n.score_images_per_s.text()} | {memory} |")
-    lines += ["", "| core-set (k-center greedy) | pool × dim | budget | labelled | seconds | at 100 000 × 256, "
-              "1 000 + 1 000 |", "|---|---|---|---|---|---|"]
+    lines += ["", "| core-set (k-center greedy) | pool × dim | budget | labelled | seconds | CPU seconds | "
+              "at 100 000 × 256, 1 000 + 1 000 |", "|---|---|---|---|---|---|---|"]
     for c in r.coreset:
         scaled = f"{c.paper_size_seconds:.3g} s" + ("" if c.pool == PAPER_CORESET[0] and
                                                     c.budget + c.labelled == sum(PAPER_CORESET[2:]) else " (scaled)")
-        lines.append(f"| {c.device} | {c.pool} × {c.dim} | {c.budget} | {c.labelled} | {c.seconds:.3g} | {scaled} |")
+        cpu = "–" if c.cpu_seconds is None else f"{c.cpu_seconds:.3g}"
+        lines.append(f"| {c.device} | {c.pool} × {c.dim} | {c.budget} | {c.labelled} | {c.seconds:.3g} | {cpu} | "
+                     f"{scaled} |")
     if r.precision:
         lines += ["", "| precision (all heads) | train img/s | speed-up vs fp32 | peak GPU MiB |", "|---|---|---|---|"]
         lines += [f"| {p.mode} | {p.train_images_per_s.text()} | {p.speedup.mean:.2f} ± {p.speedup.half_width:.2f} "

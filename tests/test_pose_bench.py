@@ -35,10 +35,12 @@ def test_quick_bench_writes_finite_positive_figures(tmp_path, capsys):
     for network in result["networks"]:
         assert network["train_images_per_s"]["n"] == 5 and network["score_images_per_s"]["n"] == 5
         assert (network["time_ratio"] is None) == (network["name"] == "backbone")
+        assert (network["cpu_time_ratio"] is None) == (network["name"] == "backbone")  # a CPU run
     (coreset,) = result["coreset"]
     assert (coreset["pool"], coreset["dim"], coreset["budget"], coreset["labelled"]) == (2000, 256, 20, 20)
     # scaled to 100 000 x (1 000 + 1 000): 50 x 50 times the measured work
     assert coreset["paper_size_seconds"] == pytest.approx(2500 * coreset["seconds"])
+    assert coreset["cpu_seconds"] > 0
     assert result["precision"] == [] and "cuda" in result["precision_skipped"]
     printed = capsys.readouterr().out
     assert "backbone alone" in printed and "+ LL++conv head (pose_conv)" in printed
