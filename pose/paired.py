@@ -223,10 +223,12 @@ def _number(value: float, signed: bool = False) -> str:
 
 
 def _decimals(mean: float, half: float) -> int:
-    """Decimals showing two significant digits of the half-width (and of a small mean), 3 to 6."""
-    decimals = 3 if half == 0 else 1 - math.floor(math.log10(half))
-    if 0 < abs(mean) < 0.01:
-        decimals = max(decimals, 2 - math.floor(math.log10(abs(mean))))
+    """Decimals showing two significant digits of the half-width (the mean is no more precise than that);
+    for a zero or rounding-level half-width, three significant digits of a small mean; 3 to 6."""
+    if half > 1e-9 * abs(mean):
+        decimals = 1 - math.floor(math.log10(half))
+    else:
+        decimals = 2 - math.floor(math.log10(abs(mean))) if 0 < abs(mean) < 0.01 else 3
     return min(max(decimals, 3), 6)
 
 
