@@ -6,7 +6,9 @@
 - pool-scoring images/s (:func:`gammaal.al.scoring.measure` with outputs and embeddings, as a selection scores);
 - k-center core-set selection (:func:`gammaal.al.strategies.k_center_greedy`) on a random N × D pool as the
   engine calls it (numpy embeddings: on the CPU) and, on CUDA, on the device; below the paper size
-  (100 000 × 256, budget 1 000, 1 000 labelled) the time is also given scaled linearly in N · (budget + labelled);
+  (100 000 × 256, budget 1 000, 1 000 labelled) the time is also given scaled linearly in N · (budget + labelled),
+  an underestimate (a small pool's per-step temporaries sit in cache: 2 000 × 256 scaled to 89 s where the full
+  size measured 347 s on the same CPU);
 - peak memory: ``torch.cuda.max_memory_allocated`` per network on CUDA, the process's peak RSS on CPU;
 - on CUDA: fp32 vs bf16 autocast vs channels_last (vs both) for the network with every head.
 
@@ -335,7 +337,7 @@ def markdown(r: BenchResult) -> str:
               "at 100 000 × 256, 1 000 + 1 000 |", "|---|---|---|---|---|---|---|"]
     for c in r.coreset:
         scaled = f"{c.paper_size_seconds:.3g} s" + ("" if c.pool == PAPER_CORESET[0] and
-                                                    c.budget + c.labelled == sum(PAPER_CORESET[2:]) else " (scaled)")
+                                                    c.budget + c.labelled == sum(PAPER_CORESET[2:]) else " (scaled linearly: low, a small pool sits in cache)")
         cpu = "–" if c.cpu_seconds is None else f"{c.cpu_seconds:.3g}"
         lines.append(f"| {c.device} | {c.pool} × {c.dim} | {c.budget} | {c.labelled} | {c.seconds:.3g} | {cpu} | "
                      f"{scaled} |")
