@@ -336,8 +336,8 @@ def markdown(r: BenchResult) -> str:
     lines += ["", "| core-set (k-center greedy) | pool × dim | budget | labelled | seconds | CPU seconds | "
               "at 100 000 × 256, 1 000 + 1 000 |", "|---|---|---|---|---|---|---|"]
     for c in r.coreset:
-        scaled = f"{c.paper_size_seconds:.3g} s" + ("" if c.pool == PAPER_CORESET[0] and
-                                                    c.budget + c.labelled == sum(PAPER_CORESET[2:]) else " (scaled linearly: low, a small pool sits in cache)")
+        full = c.pool == PAPER_CORESET[0] and c.budget + c.labelled == sum(PAPER_CORESET[2:])
+        scaled = f"{c.paper_size_seconds:.3g} s" + ("" if full else " (scaled linearly: low, a small pool sits in cache)")
         cpu = "–" if c.cpu_seconds is None else f"{c.cpu_seconds:.3g}"
         lines.append(f"| {c.device} | {c.pool} × {c.dim} | {c.budget} | {c.labelled} | {c.seconds:.3g} | {cpu} | "
                      f"{scaled} |")
