@@ -337,7 +337,8 @@ def markdown(r: BenchResult) -> str:
               "at 100 000 × 256, 1 000 + 1 000 |", "|---|---|---|---|---|---|---|"]
     for c in r.coreset:
         full = c.pool == PAPER_CORESET[0] and c.budget + c.labelled == sum(PAPER_CORESET[2:])
-        scaled = f"{c.paper_size_seconds:.3g} s" + ("" if full else " (scaled linearly: low, a small pool sits in cache)")
+        note = "" if full else " (scaled linearly: low, a small pool sits in cache)"
+        scaled = f"{c.paper_size_seconds:.3g} s{note}"
         cpu = "–" if c.cpu_seconds is None else f"{c.cpu_seconds:.3g}"
         lines.append(f"| {c.device} | {c.pool} × {c.dim} | {c.budget} | {c.labelled} | {c.seconds:.3g} | {cpu} | "
                      f"{scaled} |")
