@@ -14,6 +14,10 @@ Commands
 ``python -m pose report RUN_DIR [--out DIR]``
     Table 3(a)/(b) as Markdown and CSV, Fig. 5 scatter plots, gamma fits and
     accuracy-vs-labels curves as PNG (default: ``RUN_DIR/report``).
+``python -m pose bench [--config CONFIG] [--device D] [--set K=V ...] [--out DIR] [--quick]``
+    Measure the cost of a run on one device: training images/s with and without each loss
+    head, pool scoring, core-set selection, peak memory, fp32 vs bf16 vs channels_last on CUDA
+    (see :mod:`pose.bench`).
 ``python -m pose presets``
     List the shipped presets.
 ``python -m pose convert SRC DST [--merge M] [--joint-order O]``
@@ -59,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="report directory (default: RUN_DIR/report)")
 
     sub.add_parser("presets", help="list the shipped config presets")
+
+    from .bench import add_arguments as add_bench_arguments
+
+    add_bench_arguments(sub.add_parser("bench", help="measure training, scoring and selection cost on one device"))
 
     from .convert import add_arguments as add_convert_arguments
 
@@ -130,6 +138,10 @@ def _dispatch(args, argv: list[str]) -> int:
             from .convert import run as run_convert
 
             return run_convert(args)
+        if args.command == "bench":
+            from .bench import run as run_bench
+
+            return run_bench(args)
         if args.command == "report":
             from .report import write_report
 
