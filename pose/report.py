@@ -14,6 +14,10 @@ still in progress is reported as far as it got) and writes into ``run_dir/report
 - ``gamma.{md,csv}``: per cycle the fitted k, θ and KS statistic of the
   training losses, and per δ the exact P(|X−Y| ≤ δ), the empirical pair
   fraction and φ(δ);
+- ``paired_summary``, ``paired_vs_ll``, ``paired_vs_random``, ``ties`` (``.md`` + ``.csv``,
+  :mod:`pose.paired`): per stage mean ± 95 % CI of each strategy, the seed-paired differences to LL and
+  to random with the ones whose CI excludes 0 in bold, and the fraction of pool predictions tied at the
+  selection cut-off;
 - ``pck_curves.csv``: test PCK over the protocol's threshold grid, per strategy and cycle (mean, std, n
   over seeds), and ``pck_curves.png`` with the curves of each strategy's last cycle;
 - ``gallery/<strategy>_stage<NN>_{selected,random}.png`` (:func:`pose.gallery.write_gallery`): the first
@@ -413,6 +417,12 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> Path
         md = _markdown(header, rows, digits)
         atomic_write_text(out / f"{name}.md", f"### {title}\n\n{md}")
         atomic_write_text(out / f"{name}.csv", _csv(header, rows))
+        sections.append(f"## {title}\n\n{md}")
+    from .paired import paired_tables
+
+    for name, title, md, table_csv in paired_tables(run.results):  # seed-paired statistics (pose.paired)
+        atomic_write_text(out / f"{name}.md", f"### {title}\n\n{md}")
+        atomic_write_text(out / f"{name}.csv", table_csv)
         sections.append(f"## {title}\n\n{md}")
     curves = curves_csv(run)
     if curves is not None:

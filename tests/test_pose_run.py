@@ -207,7 +207,8 @@ def test_report_writes_tables_and_figures(full_run, tmp_path, monkeypatch):
 
     monkeypatch.setattr(report_module, "_save_figure", keep)
     out = write_report(full_run, tmp_path / "report")
-    for name in ("table3a", "table3b", "correlations", "gamma"):
+    for name in ("table3a", "table3b", "correlations", "gamma", "paired_summary", "paired_vs_ll", "paired_vs_random",
+                 "ties"):
         assert (out / f"{name}.md").is_file() and (out / f"{name}.csv").is_file()
     curves = (out / "pck_curves.csv").read_text().splitlines()
     assert curves[0] == "strategy,cycle,threshold,PCK@0.2 mean,PCK@0.2 std,n" and len(curves) == 1 + 5 * 3 * 51
