@@ -31,11 +31,12 @@ import numba
 import numpy as np
 
 from . import _kernels, _mixture
-from ._quantile_start import lower_start, upper_start
+from ._quantile_start import lower_start, power_law_log_root, upper_start
 from ._special import LOG2, LOG2PI, jit, log1pmx, stirlerr
 
 _LOG_MIN = 1e-280          # probabilities below this: their log from the log-space quadrature
 _LOG_TINIEST = -746.0      # log of half the smallest subnormal: roots below round to 0
+_LOG_LINEAR = -350.0       # k ≥ 1, t below e^{−350}: F(t) = f(0) t to double precision
 _BIG = 1e300               # an open end of the bracket in u (|u| < 1e3 for every double t)
 _MAX_ITER = 60
 _MAX_STEP = 60.0           # a far start moves t by at most e^{±60} per step
@@ -60,7 +61,7 @@ def _erlang_setup(n):
 
 @jit
 def _erlang_logs(t, n, w, tail):
-    """(log S(t), log f_{|Z|}(t)) for integer k = n: S = Σ_m π_m W_m, f = Σ_m π_m w_m, π_m = e^{−t} t^m/m!.
+    """(log S(t), log f_{|Z|}(t), S(t) or 0 where only its log is formed) for integer k = n: S = Σ_m π_m W_m, f = Σ_m π_m w_m, π_m = e^{−t} t^m/m!.
 
     For t < 600 the π_m come from π_0 = e^{−t} (the largest is ≥ e^{−600}: no underflow that
     matters); beyond, both sums are taken relative to the largest Poisson term π_M
@@ -74,7 +75,7 @@ def _erlang_logs(t, n, w, tail):
             term *= t / m
             s_sum += term * tail[m]
             f_sum += term * w[m]
-        return math.log(s_sum), math.log(f_sum)
+        return math.log(s_sum), math.log(f_sum), s_sum
     m_ref = min(n - 1, int(t))
     lref = m_ref * log1pmx(t / m_ref - 1.0) - 0.5 * (LOG2PI + math.log(m_ref)) - stirlerr(float(m_ref))
     s_sum = tail[m_ref]
@@ -89,7 +90,7 @@ def _erlang_logs(t, n, w, tail):
         b *= t / m
         s_sum += b * tail[m]
         f_sum += b * w[m]
-    return lref + math.log(s_sum), lref + math.log(f_sum)
+    return lref + math.log(s_sum), lref + math.log(f_sum), 0.0
 
 
 @jit
@@ -103,33 +104,34 @@ def _erlang_w0(n):
 
 @jit
 def _log_prob(t, u, k, upper, n, w, tail):
-    """(log of P(|Z| > t) if upper else of P(|Z| ≤ t), log f_{|Z|}(t)) at t = e^u; NaN if not converged."""
+    """(log P, log f_{|Z|}(t), P or 0 where only log P is formed) at t = e^u, P = P(|Z| > t) if upper
+    else P(|Z| ≤ t); NaN if a quadrature did not converge."""
     if n > 0:
         if t <= 0.0:
             lf0 = LOG2 + _kernels.log_pdf_at_zero(k)
-            return lf0 + u, lf0
-        ls, lf = _erlang_logs(t, n, w, tail)
+            return lf0 + u, lf0, 0.0
+        ls, lf, s_lin = _erlang_logs(t, n, w, tail)
         if upper:
-            return ls, lf
+            return ls, lf, s_lin
         if ls < -LOG2:
-            return math.log1p(-math.exp(ls)), lf     # F > ½: an iterate past the median
+            return math.log1p(-math.exp(ls)), lf, 0.0     # F > ½: an iterate past the median
         p = _kernels._erlang_within(t, n, w) if t >= _kernels.T_TINY else 0.0
         if p > _LOG_MIN:
-            return math.log(p), lf
+            return math.log(p), lf, p
         # F = f(0) t to double precision here (the next term is O(t) smaller)
         lf0 = LOG2 + _kernels.log_pdf_at_zero(k)
-        return lf0 + u, lf0
+        return lf0 + u, lf0, 0.0
     lf = LOG2 + _kernels.log_pdf_logz(u, k)
     within, beyond = _kernels.within_beyond_logt(t, u, k)
     p = beyond if upper else within
     if p > _LOG_MIN:
-        return math.log(p), lf
+        return math.log(p), lf, p
     lp, ok = _mixture.wmix_log(u, k, upper)
-    return (lp if ok else math.nan), lf
+    return (lp if ok else math.nan), lf, 0.0
 
 
 @jit
-def _solve(logtarget, k, upper, u):
+def _solve(target, logtarget, k, upper, u):
     """(t, evaluations): t = e^u with log S(t) (upper) or log F(t) = logtarget, safeguarded Newton from u."""
     n = int(k) if _kernels.is_integer_shape(k) else 0
     if n > 0:
@@ -142,10 +144,12 @@ def _solve(logtarget, k, upper, u):
     small = 0
     for it in range(_MAX_ITER):
         t = math.exp(u)
-        lp, lf = _log_prob(t, u, k, upper, n, w, tail)
+        lp, lf, p_lin = _log_prob(t, u, k, upper, n, w, tail)
         if math.isnan(lp) or math.isnan(lf):
             return math.nan, it + 1
-        g = lp - logtarget
+        # log(P/target) from the ratio where both are normal numbers: log P − log target would carry
+        # the rounding of two ~|log P|-sized logs (1e-13 at P ~ 1e-300)
+        g = math.log(p_lin / target) if p_lin > 0.0 and target > _LOG_MIN else lp - logtarget
         if g == 0.0:
             return t, it + 1
         # g decreases with u on the upper side, increases on the lower side
@@ -179,7 +183,7 @@ def _solve(logtarget, k, upper, u):
                 return t * math.exp(step), it + 1
             prev_step = step
         u = u_new
-    return math.exp(u), _MAX_ITER
+    return math.nan, _MAX_ITER      # not converged: the public layer raises ArithmeticError naming the point
 
 
 @jit
@@ -191,23 +195,25 @@ def abs_quantile_evals(p, q, k):
         return 0.0, 0
     if q <= 0.0:
         return math.inf, 0
+    if k < 0.5 and power_law_log_root(math.log(p), k) < _LOG_TINIEST:
+        # F ~ c t^{2k} (1 + O(t^{1−2k})) as t → 0: a power-law root below the smallest double is the root
+        return 0.0, 0
     # integer k: Newton steps (finite Erlang sums) are cheaper than a fine start
     cheap = _kernels.is_integer_shape(k) and k <= _CHEAP_N
     if q <= 0.5:
         logq = math.log(q)
-        return _solve(logq, k, True, upper_start(logq, k, cheap))
+        return _solve(q, logq, k, True, upper_start(logq, k, cheap))
     logp = math.log(p)
-    if k < 0.5:
-        # F ~ c t^{2k} (1 + O(t^{1−2k})): a power-law root below the smallest double is the root
-        u0 = lower_start(logp, k, math.inf, cheap)
-        return (0.0, 0) if u0 < _LOG_TINIEST else _solve(logp, k, False, u0)
     if _kernels.is_integer_shape(k):
         logf0 = math.log(_erlang_w0(int(k)))
     elif k > 0.5:
         logf0 = LOG2 + _kernels.log_pdf_at_zero(k)
     else:
         logf0 = math.inf     # k = ½: f(0) = ∞, the start uses t log(1/t) instead
-    return _solve(logp, k, False, lower_start(logp, k, logf0, cheap))
+    if k >= 1.0 and logp - logf0 < _LOG_LINEAR:
+        # F(t) = f(0) t (1 + O(t^{min(2, 2k−1)})): exact to double precision this close to 0
+        return p * math.exp(-logf0), 0
+    return _solve(p, logp, k, False, lower_start(logp, k, logf0, cheap))
 
 
 @jit

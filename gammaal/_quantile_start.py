@@ -85,12 +85,23 @@ def log_abs_density_at_zero(k):
 
 
 @jit
+def power_law_log_root(logp, k):
+    """log t with t^{2k} E[W^{−2k}]/Γ(2k+1) = p, the leading term of F(t) = P(|Z| ≤ t) as t → 0, k < ½.
+
+    E[W^{−2k}] = Γ(½−k) Γ(k+½)/Γ(½)², with Γ(k+½) = Γ(k) e^{log_gamma_ratio_half(k)}.
+    """
+    logmom = math.lgamma(0.5 - k) + math.lgamma(k) + log_gamma_ratio_half(k) - _LOGPI
+    return (logp + math.lgamma(2.0 * k + 1.0) - logmom) / (2.0 * k)
+
+
+@jit
 def upper_start(logq, k, loose):
     """log t with P(|Z| > t) ≈ q = e^{logq} ≤ ½ (``loose``: a rougher, cheaper one, for cheap Newton steps)."""
     if k < SMALL_K:
         t = _gammainccinv_c(2.0 * k, math.exp(logq), 0)
         if t > 0.0 and math.isfinite(t):
             return math.log(t)
+        return power_law_log_root(math.log1p(-math.exp(logq)), k)    # t tiny: F = 1 − q ≈ c t^{2k}
     z = -ndtri_exp(logq - _LOG2)                 # 1 − Φ(z) = q/2 = P(Z > t)
     sigma = math.sqrt(2.0 * k)
     t = saddle_quantile(z, k, max(z * sigma, 1e-3 * sigma), loose)
@@ -101,9 +112,7 @@ def upper_start(logq, k, loose):
 def lower_start(logp, k, logf0, loose):
     """log t with P(|Z| ≤ t) ≈ p = e^{logp} ≤ ½; logf0 = log f_{|Z|}(0) (k > ½); ``loose`` as above."""
     if k < 0.5:
-        # E[W^{−2k}] = Γ(½−k) Γ(k+½)/Γ(½)², Γ(k+½) = Γ(k) e^{log_gamma_ratio_half(k)}
-        logmom = math.lgamma(0.5 - k) + math.lgamma(k) + log_gamma_ratio_half(k) - _LOGPI
-        lt = (logp + math.lgamma(2.0 * k + 1.0) - logmom) / (2.0 * k)
+        lt = power_law_log_root(logp, k)
         if k < SMALL_K and lt > -700.0:
             # |Z| ≈ S: the incomplete-gamma inverse is better where t is not tiny
             t = _gammaincinv_c(2.0 * k, math.exp(logp), 0)

@@ -176,7 +176,7 @@ def _sweep_points(seed, n):
     return points
 
 
-@pytest.mark.slow  # ~5 min: 76 mpmath references, some in tails near 1e-300
+@pytest.mark.slow  # ~1 min: 76 mpmath references, some in tails near 1e-300
 def test_quantile_sweep_against_mpmath():
     rows = []
     for func, prob, k in _sweep_points(seed=15, n=10):
