@@ -122,8 +122,11 @@ def _log_prob(t, u, k, upper, n, w, tail):
         lf0 = LOG2 + _kernels.log_pdf_at_zero(k)
         return lf0 + u, lf0, 0.0
     lf = LOG2 + _kernels.log_pdf_logz(u, k)
-    within, beyond = _kernels.within_beyond_logt(t, u, k)
-    p = beyond if upper else within
+    if upper and t >= _kernels.T_TINY:
+        p = _kernels.beyond_scaled(t, k)        # one tail quadrature, accurate also where it exceeds ½
+    else:
+        within, beyond = _kernels.within_beyond_logt(t, u, k)
+        p = beyond if upper else within
     if p > _LOG_MIN:
         return math.log(p), lf, p
     lp, ok = _mixture.wmix_log(u, k, upper)
