@@ -9,6 +9,11 @@ a few steps):
 * upper side, ``S(t) = P(|Z| > t) = q ≤ ½``: ``g(u) = log S(e^u) − log q``,
   ``g' = −t f/S`` (log S ≈ −t in the tail: Newton converges monotonically).
 
+g is formed as log(F/p) where both are normal numbers (two ~|log p|-sized logs would
+leave 1e-13 of rounding at p ~ 1e-300).  Roots that are known in closed form to
+double precision are not iterated: a power-law root (k < ½) below the smallest
+double is 0, and for k ≥ 1 and t < e^{−350}, ``t = p/f(0)``.
+
 Each step costs one probability and one density from the ordinary kernels of
 :mod:`gammaal._kernels` (so the quantile is as fast as they are), with the
 log-space W-quadrature of :mod:`gammaal._mixture` only where the probability is
@@ -16,7 +21,8 @@ below 1e-280; integer k ≤ 1000 gets the density from the finite Erlang
 mixture ``f_{|Z|}(t) = e^{−t} Σ_j w_j t^j/j!`` (and the upper side both log S
 and log f from one scaled pass, so nothing underflows).  Start values
 (:mod:`gammaal._quantile_start`) are closed-form saddle-point and small-t
-approximations, typically 1e-3…1e-7 relative, so two or three Newton steps
+approximations, typically 1e-2…1e-7 relative (rougher and cheaper for integer
+k ≤ 200, whose Newton steps cost less than a fine start), so 1–5 evaluations
 reach full precision.  The stop rule predicts the error left after the last
 step from the quadratic convergence, ``|δ_n|³/δ_{n−1}²``, so the converged
 iterate is not evaluated again; the last step is applied as ``t·e^{δ}``, so the
