@@ -457,21 +457,42 @@ def run(out="results", quick=False, seed=0, progress=True, plot=True, stream=Non
         "import_s": import_s,
         "results": results,
     }
+    report["distributions"] = distribution_blocks(quick, seed)
     report["elapsed_s"] = time.perf_counter() - start
     header, rows = ratio_table(results)
     notes = _notes(report)
     files = {"json": out / "speed.json", "md": out / "speed.md"}
     atomic_write_text(files["json"], json.dumps(report, indent=2) + "\n")
-    atomic_write_text(files["md"], "### Speed and accuracy\n\n" + _markdown(header, rows, notes))
+    dist_lines = _distribution_lines(report["distributions"])
+    atomic_write_text(files["md"], "### Speed and accuracy\n\n" + _markdown(header, rows, notes)
+                      + "\n### Mixed shapes, quantiles, logsf, rv objects\n\n```\n" + "\n".join(dist_lines) + "\n```\n")
     if plot:
         files["png"] = speed_plot(report, out / "speed.png")
     print(_text_table(header, rows), file=stream)
     for note in notes:
         print("  " + note, file=stream)
+    print("\n" + "\n".join(dist_lines), file=stream)
     print(f"\nbenchmark took {report['elapsed_s']:.1f} s; wrote " + ", ".join(str(p) for p in files.values()),
           file=stream)
     report["files"] = {name: str(p) for name, p in files.items()}
     return report
+
+
+def distribution_blocks(quick=False, seed=0):
+    """Mixed-shape arrays, ppf/isf, logsf and the rv objects against scipy's generic methods
+    (:mod:`benchmarks.distributions`), each as a ratio to gammainc on the same points."""
+    from benchmarks import distributions
+
+    return distributions.run_blocks(quick=quick, seed=seed)
+
+
+def _distribution_lines(block_report):
+    from benchmarks import distributions
+
+    return distributions.table_lines(block_report["rows"]) + [
+        "  ÷ gammainc: time over one scipy.special.gammainc(2k, t) per point on the same (k, t); "
+        "÷ prob_within: over one prob_within at the returned points; generic ×: scipy's generic method "
+        "(a subclass with only our _pdf) over ours."]
 
 
 def _cpu_count():

@@ -1,23 +1,33 @@
-r"""Quantiles of |Z|, Z = X − Y, X, Y iid Gamma(k, 1), by safeguarded Newton iteration.
+r"""Quantiles of |Z|, Z = X − Y, X, Y iid Gamma(k, 1), by safeguarded Newton iteration in log t.
 
-The equation is always solved on the smaller side, in the variable that makes
-it nearly linear, so Newton converges in a few steps from the start values:
+The equation is solved on the smaller side, always in ``u = log t`` (scale-free:
+an error in u is a relative error in t, and tiny roots at small k are reached in
+a few steps):
 
-* lower side, ``P(|Z| ≤ t) = p ≤ ½``: in ``u = log t``, ``g(u) = log F(e^u) − log p``
-  (``F ~ c t^{2k}`` for k < ½ and ``~ f(0) t`` for k > ½: linear in u near 0);
-* upper side, ``P(|Z| > t) = q ≤ ½``: in t, ``g(t) = log S(t) − log q``
-  (``log S ≈ −t + (k−1) log t`` in the tail: linear in t).
+* lower side, ``F(t) = P(|Z| ≤ t) = p ≤ ½``: ``g(u) = log F(e^u) − log p``,
+  ``g' = t f/F`` (F ~ c t^{2k} or f(0) t near 0: linear in u);
+* upper side, ``S(t) = P(|Z| > t) = q ≤ ½``: ``g(u) = log S(e^u) − log q``,
+  ``g' = −t f/S`` (log S ≈ −t in the tail: Newton converges monotonically).
 
-Both use the log-space kernels of :mod:`gammaal._logtail`, so q down to the
-subnormals (and p as small as the power law allows) never meets a 0.  The
-iteration keeps a bracket [lo, hi] from the sign of g and bisects whenever a
-Newton step leaves it.
+g is formed as log(F/p) where both are normal numbers (two ~|log p|-sized logs would
+leave 1e-13 of rounding at p ~ 1e-300).  Roots that are known in closed form to
+double precision are not iterated: a power-law root (k < ½) below the smallest
+double is 0, and for k ≥ 1 and t < e^{−350}, ``t = p/f(0)``.
 
-Start values: the power law ``F(t) ≈ t^{2k} E[W^{−2k}]/Γ(2k+1)`` (k < ½) or
-``F(t) ≈ f_{|Z|}(0) t`` with the normal limit ``2Φ(t/√(2k)) − 1`` (k > ½) on
-the lower side; on the upper side the saddle-point (Lugannani–Rice) tail of the
-cumulant generating function ``K(s) = −k log(1 − s²)`` of Z, inverted by a few
-closed-form Newton steps (no special functions but ``erfc``).
+Each step costs one probability and one density from the ordinary kernels of
+:mod:`gammaal._kernels` (so the quantile is as fast as they are), with the
+log-space W-quadrature of :mod:`gammaal._mixture` only where the probability is
+below 1e-280; integer k ≤ 1000 gets the density from the finite Erlang
+mixture ``f_{|Z|}(t) = e^{−t} Σ_j w_j t^j/j!`` (and the upper side both log S
+and log f from one scaled pass, so nothing underflows).  Start values
+(:mod:`gammaal._quantile_start`) are closed-form saddle-point and small-t
+approximations, typically 1e-2…1e-7 relative (rougher and cheaper for integer
+k ≤ 200, whose Newton steps cost less than a fine start), so 1–5 evaluations
+reach full precision.  The stop rule predicts the error left after the last
+step from the quadratic convergence, ``|δ_n|³/δ_{n−1}²``, so the converged
+iterate is not evaluated again; the last step is applied as ``t·e^{δ}``, so the
+rounding of u (≈ 1e-13 at t ~ 1e-300) does not reach t.  A bracket from the
+sign of g catches every step that leaves it (bisection in u).
 """
 from __future__ import annotations
 
@@ -26,196 +36,221 @@ import math
 import numba
 import numpy as np
 
-from ._kernels import log_gamma_ratio_half
-from ._logtail import log_abs_pdf_scaled, log_beyond_scaled, log_within_scaled
+from . import _kernels, _mixture
+from ._quantile_start import lower_start, power_law_log_root, upper_start
+from ._special import LOG2, LOG2PI, jit, log1pmx, stirlerr
 
-_jit = numba.njit(cache=True, error_model="numpy")
-
-_LOG2 = math.log(2.0)
-_LOGSQRTPI = 0.5 * math.log(math.pi)
-_REL_STEP = 4e-16         # a Newton step this small (relative) means the previous iterate was ~1e-30 off
+_LOG_MIN = 1e-280          # probabilities below this: their log from the log-space quadrature
+_LOG_TINIEST = -746.0      # log of half the smallest subnormal: roots below round to 0
+_LOG_LINEAR = -350.0       # k ≥ 1, t below e^{−350}: F(t) = f(0) t to double precision
+_BIG = 1e300               # an open end of the bracket in u (|u| < 1e3 for every double t)
 _MAX_ITER = 60
+_MAX_STEP = 60.0           # a far start moves t by at most e^{±60} per step
+_PRED_TOL = 1e-15          # predicted error (in u, i.e. relative in t) left after the last step
+_CHEAP_N = 200             # integer k up to this: a rough start (a Newton step costs < 1 µs)
+_SMALL_STEP = 1e-9         # steps this small twice in a row: at the noise floor of g, stop
 
 
-@_jit
-def _log_normal_tail(w):
-    """log(1 − Φ(w)) for any real w (asymptotic series where erfc underflows)."""
-    if w < 25.0:
-        return math.log(0.5 * math.erfc(w / math.sqrt(2.0)))
-    w2 = w * w
-    series = 1.0 - 1.0 / w2 + 3.0 / (w2 * w2) - 15.0 / (w2 * w2 * w2)
-    return -0.5 * w2 - math.log(w) - 0.5 * math.log(2.0 * math.pi) + math.log(series)
+@jit
+def _erlang_setup(n):
+    """Weights w_j and tail sums W_m = Σ_{j≥m} w_j of the integer-k Erlang mixture (one buffer)."""
+    buf = np.empty(2 * n)
+    w = buf[:n]
+    tail = buf[n:]
+    _kernels._erlang_weights(n, w)
+    acc = 0.0
+    for j in range(n - 1, -1, -1):
+        acc += w[j]
+        tail[j] = acc
+    return w, tail
 
 
-@_jit
-def _saddle_log_tail(t, k):
-    """Lugannani–Rice approximation of log P(|Z| > t) and its t-derivative −s (good start, O(1/k))."""
-    r = math.sqrt(k * k + t * t)
-    s = t / (r + k)                      # = (r − k)/t, the saddle point of K(s) − s t
-    one_m_s2 = 2.0 * k / (r + k)         # 1 − s², without cancellation
-    rate = (r - k) + k * math.log(one_m_s2)   # I(t) = s t − K(s) ≥ 0
-    w = math.sqrt(max(2.0 * rate, 0.0))
-    u = s * math.sqrt(2.0 * k * (1.0 + s * s)) / one_m_s2
-    if w < 1e-3 or u <= 0.0:
-        return 0.0, -s
-    logtail = _log_normal_tail(w)
-    # 1 − Φ(w) + φ(w)(1/u − 1/w), written relative to the normal tail
-    mills = math.exp(-0.5 * w * w - 0.5 * math.log(2.0 * math.pi) - logtail)
-    corr = 1.0 + mills * (1.0 / u - 1.0 / w)
-    if corr <= 0.0:
-        corr = 1e-300
-    return _LOG2 + logtail + math.log(corr), -s
+@jit
+def _erlang_logs(t, n, w, tail):
+    """(log S(t), log f_{|Z|}(t), S(t) or 0 where only its log is formed) for integer k = n: S = Σ_m π_m W_m, f = Σ_m π_m w_m, π_m = e^{−t} t^m/m!.
+
+    For t < 600 the π_m come from π_0 = e^{−t} (the largest is ≥ e^{−600}: no underflow that
+    matters); beyond, both sums are taken relative to the largest Poisson term π_M
+    (M = min(n−1, ⌊t⌋)), whose log is M·log1pmx(t/M − 1) − ½ log(2πM) − stirlerr(M).
+    """
+    if t < 600.0:
+        term = math.exp(-t)
+        s_sum = term * tail[0]
+        f_sum = term * w[0]
+        for m in range(1, n):
+            term *= t / m
+            s_sum += term * tail[m]
+            f_sum += term * w[m]
+        return math.log(s_sum), math.log(f_sum), s_sum
+    m_ref = min(n - 1, int(t))
+    lref = m_ref * log1pmx(t / m_ref - 1.0) - 0.5 * (LOG2PI + math.log(m_ref)) - stirlerr(float(m_ref))
+    s_sum = tail[m_ref]
+    f_sum = w[m_ref]
+    b = 1.0
+    for m in range(m_ref, 0, -1):
+        b *= m / t
+        s_sum += b * tail[m - 1]
+        f_sum += b * w[m - 1]
+    b = 1.0
+    for m in range(m_ref + 1, n):
+        b *= t / m
+        s_sum += b * tail[m]
+        f_sum += b * w[m]
+    return lref + math.log(s_sum), lref + math.log(f_sum), 0.0
 
 
-@_jit
-def _upper_start(logq, k):
-    """t with the saddle-point tail equal to q (a few Newton steps on the closed form)."""
-    t = math.sqrt(2.0 * k) + max(-logq, 0.0)
-    for _ in range(30):
-        v, dv = _saddle_log_tail(t, k)
-        if dv >= 0.0:
-            break
-        step = (v - logq) / dv
-        t_new = max(t - step, 0.25 * t)
-        if abs(t_new - t) <= 1e-6 * t:
-            t = t_new
-            break
-        t = t_new
-    return t
+@jit
+def _erlang_w0(n):
+    """f_{|Z|}(0) = w_0 = 2 C(2n−2, n−1) 2^{−(2n−1)} for integer k = n (by the product ∏ (n−1+j)/(4j)·…)."""
+    w0 = 1.0
+    for j in range(1, n):
+        w0 *= (n - 1.0 + j) / (4.0 * j)
+    return w0
 
 
-@_jit
-def _lower_start(logp, k):
-    """t with F(t) ≈ p from the small-t law (power law, or density at 0 and the normal limit)."""
-    if k < 0.5:
-        # F ≈ t^{2k} E[W^{−2k}]/Γ(2k+1), E[W^{−2k}] = B(½−k, k)/B(½, k)
-        logmom = math.lgamma(0.5 - k) - math.lgamma(0.5) + log_gamma_ratio_half(k)
-        return math.exp((logp + math.lgamma(2.0 * k + 1.0) - logmom) / (2.0 * k))
-    if k == 0.5:
-        return math.exp(logp)
-    # F(t) ≤ f(0) t, f_{|Z|}(0) = Γ(k−½)/(√π Γ(k)); the normal limit is better past the centre
-    logf0 = -_LOGSQRTPI - log_gamma_ratio_half(k - 0.5)
-    t_lin = math.exp(logp - logf0)
-    p = math.exp(logp)
-    # 2Φ(t/σ) − 1 = p  ⇔  t = σ √2 erfinv(p); erfinv by two Newton steps on erf from t_lin
-    sigma = math.sqrt(2.0 * k)
-    x = min(t_lin / sigma, 3.0)
-    for _ in range(4):
-        x -= (math.erf(x / math.sqrt(2.0)) - p) / (math.sqrt(2.0 / math.pi) * math.exp(-0.5 * x * x))
-        x = min(max(x, 1e-300), 3.0)
-    return max(t_lin, sigma * x)
-
-
-_NO_BOUND = 1e300         # an open end of the log-t bracket (|log t| < 1e3 for every double t)
-
-
-@_jit
-def _bracketed(lo, hi, upper):
-    """Both ends of the bracket are set (the upper side starts at lo = 0, which is a real end)."""
-    if upper:
-        return math.isfinite(hi)
-    return lo > -_NO_BOUND and hi < _NO_BOUND
-
-
-@_jit
-def _solve(logtarget, k, upper, start):
-    """Safeguarded Newton for log S(t) = logtarget (upper) or log F(t) = logtarget (lower, in log t)."""
-    x = start if upper else math.log(start)
-    # The lower side works in log t, where an open end is ±_NO_BOUND rather than ±inf: LLVM may evaluate
-    # hi − lo or lo + hi before the branch that guards them, and inf − inf would raise numpy's "invalid"
-    # flag in the ufuncs (the result was right, the warning was not).
-    lo = 0.0 if upper else -_NO_BOUND
-    hi = np.inf if upper else _NO_BOUND
-    x_f = 0.0
-    have_f = False   # (NaN sentinels would raise the invalid flag in the ordered comparisons)
-    logf = 0.0
-    for _ in range(_MAX_ITER):
-        t = x if upper else math.exp(x)
-        # the derivative only steers Newton (the root is set by g): once the steps are small it is
-        # reused (chord steps, each still gaining ≥ 3 digits) instead of recomputed
-        if not have_f or abs(x - x_f) > 1e-3 * (abs(x) if upper else 1.0):
-            have_f = True
-            logf = log_abs_pdf_scaled(t, k)
-            x_f = x
+@jit
+def _log_prob(t, u, k, upper, n, w, tail):
+    """(log P, log f_{|Z|}(t), P or 0 where only log P is formed) at t = e^u, P = P(|Z| > t) if upper
+    else P(|Z| ≤ t); NaN if a quadrature did not converge."""
+    if n > 0:
+        if t <= 0.0:
+            lf0 = LOG2 + _kernels.log_pdf_at_zero(k)
+            return lf0 + u, lf0, 0.0
+        ls, lf, s_lin = _erlang_logs(t, n, w, tail)
         if upper:
-            g = log_beyond_scaled(t, k) - logtarget
-            dg = -math.exp(logf - (g + logtarget))
-            if g > 0.0:
-                lo = max(lo, x)
-            else:
-                hi = min(hi, x)
-        else:
-            lf = log_within_scaled(t, k)
-            g = lf - logtarget
-            dg = math.exp(x + logf - lf)
-            if g > 0.0:
-                hi = min(hi, x)
-            else:
-                lo = max(lo, x)
+            return ls, lf, s_lin
+        if ls < -LOG2:
+            return math.log1p(-math.exp(ls)), lf, 0.0     # F > ½: an iterate past the median
+        p = _kernels._erlang_within(t, n, w) if t >= _kernels.T_TINY else 0.0
+        if p > _LOG_MIN:
+            return math.log(p), lf, p
+        # F = f(0) t to double precision here (the next term is O(t) smaller)
+        lf0 = LOG2 + _kernels.log_pdf_at_zero(k)
+        return lf0 + u, lf0, 0.0
+    lf = LOG2 + _kernels.log_pdf_logz(u, k)
+    if upper and t >= _kernels.T_TINY:
+        p = _kernels.beyond_scaled(t, k)        # one tail quadrature, accurate also where it exceeds ½
+    else:
+        within, beyond = _kernels.within_beyond_logt(t, u, k)
+        p = beyond if upper else within
+    if p > _LOG_MIN:
+        return math.log(p), lf, p
+    lp, ok = _mixture.wmix_log(u, k, upper)
+    return (lp if ok else math.nan), lf, 0.0
+
+
+@jit
+def _solve(target, logtarget, k, upper, u):
+    """(t, evaluations): t = e^u with log S(t) (upper) or log F(t) = logtarget, safeguarded Newton from u."""
+    n = int(k) if _kernels.is_integer_shape(k) else 0
+    if n > 0:
+        w, tail = _erlang_setup(n)
+    else:
+        w, tail = np.empty(0), np.empty(0)
+    lo = -_BIG
+    hi = _BIG
+    prev_step = 0.0
+    small = 0
+    for it in range(_MAX_ITER):
+        t = math.exp(u)
+        lp, lf, p_lin = _log_prob(t, u, k, upper, n, w, tail)
+        if math.isnan(lp) or math.isnan(lf):
+            return math.nan, it + 1
+        # log(P/target) from the ratio where both are normal numbers: log P − log target would carry
+        # the rounding of two ~|log P|-sized logs (1e-13 at P ~ 1e-300)
+        g = math.log(p_lin / target) if p_lin > 0.0 and target > _LOG_MIN else lp - logtarget
         if g == 0.0:
-            return t
-        if dg != 0.0 and math.isfinite(dg) and math.isfinite(g):
-            step = -g / dg
+            return t, it + 1
+        # g decreases with u on the upper side, increases on the lower side
+        if (g > 0.0) == upper:
+            lo = u
         else:
-            # no usable slope: move by the clamp below, in the direction g asks for
-            step = (1.0 if (g > 0.0) == upper else -1.0) * 1e300
-        # a far start can give a huge first step: at most a factor e^{±10} in t
-        if upper:
-            step = min(max(step, -0.75 * x), 3.0 * x + 10.0)
+            hi = u
+        if lf == -math.inf:
+            step = _MAX_STEP if (g > 0.0) == upper else -_MAX_STEP
         else:
-            step = min(max(step, -10.0), 10.0)
-        x_new = x + step
-        bracketed = _bracketed(lo, hi, upper)
-        if not math.isfinite(x_new) or not (lo < x_new < hi):
-            if bracketed:
-                x_new = 0.5 * (lo + hi) if upper or hi - lo > 1e-300 else lo
-            elif upper:
-                x_new = 4.0 * x if g > 0.0 else 0.25 * x
+            dg = math.exp(min(u + lf - lp, 700.0))
+            step = -g / (-dg if upper else dg)
+            step = min(max(step, -_MAX_STEP), _MAX_STEP)
+        u_new = u + step
+        if not lo < u_new < hi and abs(step) > _SMALL_STEP:
+            if lo > -_BIG and hi < _BIG:
+                u_new = 0.5 * lo + 0.5 * hi
             else:
-                x_new = x + (10.0 if g < 0.0 else -10.0)
-        scale = abs(x_new) if upper else 1.0
-        if abs(x_new - x) <= _REL_STEP * scale:
-            return x_new if upper else math.exp(x_new)
-        bracketed = _bracketed(lo, hi, upper)
-        if bracketed and hi - lo <= 2.0 * _REL_STEP * (abs(hi) if upper else 1.0):
-            return x_new if upper else math.exp(x_new)
-        x = x_new
-    return x if upper else math.exp(x)
+                u_new = u + (_MAX_STEP if lo > -_BIG else -_MAX_STEP)
+            step = u_new - u
+            prev_step = 0.0
+            small = 0
+            if abs(step) <= 1e-16 * max(1.0, abs(u)):
+                return t, it + 1
+        else:
+            a = abs(step)
+            if a <= 1e-16 or (prev_step != 0.0 and a * a * a <= _PRED_TOL * prev_step * prev_step):
+                return t * math.exp(step), it + 1
+            small = small + 1 if a < _SMALL_STEP else 0
+            if small >= 2:
+                return t * math.exp(step), it + 1
+            prev_step = step
+        u = u_new
+    return math.nan, _MAX_ITER      # not converged: the public layer raises ArithmeticError naming the point
 
 
-@_jit
-def abs_quantile_scaled(p, q, k):
-    """t with P(|Z| ≤ t) = p and P(|Z| > t) = q (p + q = 1, both passed exactly), θ = 1."""
+@jit
+def abs_quantile_evals(p, q, k):
+    """(t, number of probability evaluations) with P(|Z| ≤ t) = p, P(|Z| > t) = q (p + q = 1), θ = 1."""
     if math.isnan(p) or math.isnan(q) or math.isnan(k):
-        return np.nan
+        return math.nan, 0
     if p <= 0.0:
-        return 0.0
+        return 0.0, 0
     if q <= 0.0:
-        return np.inf
+        return math.inf, 0
+    if k < 0.5 and power_law_log_root(math.log(p), k) < _LOG_TINIEST:
+        # F ~ c t^{2k} (1 + O(t^{1−2k})) as t → 0: a power-law root below the smallest double is the root
+        return 0.0, 0
+    # integer k: Newton steps (finite Erlang sums) are cheaper than a fine start
+    cheap = _kernels.is_integer_shape(k) and k <= _CHEAP_N
     if q <= 0.5:
         logq = math.log(q)
-        return _solve(logq, k, True, _upper_start(logq, k))
+        return _solve(q, logq, k, True, upper_start(logq, k, cheap))
     logp = math.log(p)
-    return _solve(logp, k, False, _lower_start(logp, k))
+    if _kernels.is_integer_shape(k):
+        logf0 = math.log(_erlang_w0(int(k)))
+    elif k > 0.5:
+        logf0 = LOG2 + _kernels.log_pdf_at_zero(k)
+    else:
+        logf0 = math.inf     # k = ½: f(0) = ∞, the start uses t log(1/t) instead
+    if k >= 1.0 and logp - logf0 < _LOG_LINEAR:
+        # F(t) = f(0) t (1 + O(t^{min(2, 2k−1)})): exact to double precision this close to 0
+        return p * math.exp(-logf0), 0
+    return _solve(p, logp, k, False, lower_start(logp, k, logf0, cheap))
 
 
-@numba.vectorize(["float64(float64, float64)"], cache=True)
+@jit
+def abs_quantile_scaled(p, q, k):
+    """t with P(|Z| ≤ t) = p and P(|Z| > t) = q (p + q = 1, both passed exactly), θ = 1."""
+    return abs_quantile_evals(p, q, k)[0]
+
+
+_ufunc = numba.vectorize(["float64(float64, float64)"], cache=True)
+
+
+@_ufunc
 def abs_ppf_array(p, k):
     """Quantile of |Z|: P(|Z| ≤ t) = p."""
     return abs_quantile_scaled(p, 1.0 - p, k)
 
 
-@numba.vectorize(["float64(float64, float64)"], cache=True)
+@_ufunc
 def abs_isf_array(q, k):
     """Inverse survival function of |Z|: P(|Z| > t) = q."""
     return abs_quantile_scaled(1.0 - q, q, k)
 
 
-@numba.vectorize(["float64(float64, float64)"], cache=True)
+@_ufunc
 def diff_ppf_array(p, k):
     """Quantile of Z = X − Y (symmetric): z with P(Z ≤ z) = p."""
     if math.isnan(p):
-        return np.nan
+        return math.nan
     if p < 0.5:
         # P(Z ≤ −t) = ½ P(|Z| > t) = p;  2p and 1 − 2p are exact for p ∈ [¼, ½)
         return -abs_quantile_scaled(1.0 - 2.0 * p, 2.0 * p, k)
@@ -224,11 +259,11 @@ def diff_ppf_array(p, k):
     return abs_quantile_scaled(2.0 * p - 1.0, 2.0 - 2.0 * p, k)
 
 
-@numba.vectorize(["float64(float64, float64)"], cache=True)
+@_ufunc
 def diff_isf_array(q, k):
     """z with P(Z > z) = q."""
     if math.isnan(q):
-        return np.nan
+        return math.nan
     if q < 0.5:
         return abs_quantile_scaled(1.0 - 2.0 * q, 2.0 * q, k)
     if q == 0.5:

@@ -23,7 +23,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, special, stats
 
-from . import _logtail, _quantile
+from . import _logtail
+from . import _quantile as _q
 from .difference import K_MAX, K_MIN, diff_cdf, diff_pdf, prob_beyond, prob_within
 
 __all__ = ["gammadiff", "absgammadiff", "gammadiff_gen", "absgammadiff_gen"]
@@ -31,10 +32,17 @@ __all__ = ["gammadiff", "absgammadiff", "gammadiff_gen", "absgammadiff_gen"]
 _LOG2 = np.log(2.0)
 
 
-def _quiet_flags():
-    # the Newton solver's bracket starts at ±inf and the log kernels pass through −inf at W → 0;
-    # the FP status flags this leaves are not errors (the results are tested against mpmath)
-    return np.errstate(invalid="ignore", divide="ignore", over="ignore")
+def _quantile(func, prob, k, name):
+    """A quantile kernel, with NaN from a quadrature that did not converge turned into an error."""
+    out = func(prob, k)
+    bad = np.isnan(out) & ~np.isnan(prob) & ~np.isnan(k)
+    if np.any(bad):
+        i = np.flatnonzero(np.broadcast_to(bad, np.shape(out)))[0]
+        p_bad = np.broadcast_to(prob, np.shape(out)).flat[i]
+        k_bad = np.broadcast_to(k, np.shape(out)).flat[i]
+        raise ArithmeticError(f"{name}: the quantile iteration did not converge at q={p_bad!r}, k={k_bad!r}; "
+                              "please report this point")
+    return out
 
 
 def _mean_abs(k):
@@ -107,12 +115,10 @@ class gammadiff_gen(stats.rv_continuous):
         return self._logcdf(-x, k)
 
     def _ppf(self, q, k):
-        with _quiet_flags():
-            return _quantile.diff_ppf_array(q, k)
+        return _quantile(_q.diff_ppf_array, q, k, "gammadiff.ppf")
 
     def _isf(self, q, k):
-        with _quiet_flags():
-            return _quantile.diff_isf_array(q, k)
+        return _quantile(_q.diff_isf_array, q, k, "gammadiff.isf")
 
     def _rvs(self, k, size=None, random_state=None):
         return random_state.standard_gamma(k, size) - random_state.standard_gamma(k, size)
@@ -201,12 +207,10 @@ class absgammadiff_gen(stats.rv_continuous):
         return _logtail.log_beyond_array(x, k)
 
     def _ppf(self, q, k):
-        with _quiet_flags():
-            return _quantile.abs_ppf_array(q, k)
+        return _quantile(_q.abs_ppf_array, q, k, "absgammadiff.ppf")
 
     def _isf(self, q, k):
-        with _quiet_flags():
-            return _quantile.abs_isf_array(q, k)
+        return _quantile(_q.abs_isf_array, q, k, "absgammadiff.isf")
 
     def _rvs(self, k, size=None, random_state=None):
         return np.abs(random_state.standard_gamma(k, size) - random_state.standard_gamma(k, size))
