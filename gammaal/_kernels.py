@@ -56,7 +56,7 @@ import math
 import numba
 import numpy as np
 
-from . import _laplace, _mixture
+from . import _bessel, _laplace, _mixture
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
 from ._special import gammainc, gammaincc, jit as _jit, log1pmx, stirlerr  # noqa: F401  (log1pmx, stirlerr re-exported)
@@ -71,6 +71,9 @@ K_LARGE = 1000.0
 P_LOG = 1e-250
 #: below this t (or when δ/θ underflows: the public layer passes log t) the log-space W-quadrature.
 T_TINY = 1e-300
+
+#: prob_beyond takes 1 − P from the Struve form where P is at most this (the tail is ≥ ¼)
+_STRUVE_TAIL_MAX_P = 0.75
 
 _TRAP_RTOL = 1e-11        # two trapezoid levels agreeing to this leave ~1e-16 (geometric convergence)
 _TAIL_EPS = 1e-18         # terms below this fraction of the running maximum are dropped
@@ -342,14 +345,27 @@ def beyond_scaled(t, k):
             w = np.empty(n)
             _erlang_weights(n, w)
             return _erlang_beyond(t, n, w)
+        if struve_applies(t, k):
+            p = _bessel.within_struve(t, k)
+            if p <= _STRUVE_TAIL_MAX_P:
+                return 1.0 - p          # tail ≥ ¼: 1 − P loses at most two bits
         # the tail integral alone is accurate on its own, also where it exceeds ½
         return _real_prob(t, math.log(t), k, True)
     return within_beyond_logt(t, math.log(t), k)[1]
 
 
 @_jit
+def struve_applies(t, k):
+    """Whether the closed Struve–Bessel form of :mod:`gammaal._bessel` serves (t, k) (non-integer k)."""
+    return (_bessel.K_MIN <= k <= _bessel.K_MAX and T_TINY <= t <= _bessel.X_MAX
+            and not is_integer_shape(k))
+
+
+@_jit
 def within_scaled(t, k):
-    """P(|Z| ≤ t), computed directly where it is the smaller of the two."""
+    """P(|Z| ≤ t): the Struve–Bessel form where it applies (positive terms, any P), else the quadratures."""
+    if struve_applies(t, k):
+        return _bessel.within_struve(t, k)
     return within_beyond_scaled(t, k)[0]
 
 
@@ -428,6 +444,8 @@ def pdf_scaled(z, k):
         if k > 0.5:
             return math.exp(log_pdf_at_zero(k))
         return np.inf
+    if _bessel.K_MIN <= k <= _bessel.K_MAX and T_TINY <= a <= _bessel.X_MAX:
+        return _bessel.pdf_bessel(a, k)
     return pdf_logz(math.log(a), k)
 
 
