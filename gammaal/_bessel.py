@@ -186,17 +186,24 @@ def within_struve(x, k):
         r_nu = rm * pw * math.gamma(1.0 - nu) / math.gamma(1.0 + nu)
         t2 = pw * s_nu * r1m * math.gamma(2.0 - nu) / math.gamma(nu + 1.5)
         return (2.0 * x / _SQRTPI) * (r_nu * s_num1 * g + t2)
+    r0, r1 = k_values(nu, x)
+    q = x2 * x2
+    return (2.0 * x / _SQRTPI) * g * (r1 * s_num1 + q * s_nu * r0 / (nu * (nu + 0.5)))
+
+
+@jit
+def k_values(nu, x):
+    """(R_{ν−1}, R_ν) for ν ≥ ½: the pair at μ = ν − 1 − round(ν − 1) and the forward recurrence."""
     a = nu - 1.0                                   # ≥ −½
     n = int(math.floor(a + 0.5))
     mu = a - n
     r0, r1 = k_pair_normalised(mu, x)              # R_μ, R_{μ+1}
-    q = x2 * x2
+    q = 0.25 * x * x
     m = mu + 1.0
     for _ in range(n):
         r0, r1 = r1, (m * r1 + q * r0 / m) / (m + 1.0)
         m += 1.0
-    # now r0 = R_{ν−1}, r1 = R_ν
-    return (2.0 * x / _SQRTPI) * g * (r1 * s_num1 + q * s_nu * r0 / (nu * (nu + 0.5)))
+    return r0, r1
 
 
 @jit

@@ -56,7 +56,7 @@ import math
 import numba
 import numpy as np
 
-from . import _bessel, _laplace, _mixture
+from . import _bessel, _laplace, _mixture, _struve_tail
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
 from ._special import gammainc, gammaincc, jit as _jit, log1pmx, stirlerr  # noqa: F401  (log1pmx, stirlerr re-exported)
@@ -349,9 +349,18 @@ def beyond_scaled(t, k):
             p = _bessel.within_struve(t, k)
             if p <= _STRUVE_TAIL_MAX_P:
                 return 1.0 - p          # tail ≥ ¼: 1 − P loses at most two bits
+            if _struve_tail.K_MIN <= k <= _struve_tail.K_MAX and t <= _struve_tail.X_MAX:
+                return _struve_tail.beyond_struve(t, k)
         # the tail integral alone is accurate on its own, also where it exceeds ½
         return _real_prob(t, math.log(t), k, True)
     return within_beyond_logt(t, math.log(t), k)[1]
+
+
+@_jit
+def _log_chernoff_tail(t, k):
+    """log of 2 min_s E[e^{sZ}] e^{−st} ≥ P(|Z| > t): E[e^{sZ}] = (1 − s²)^{−k}, optimal s = (√(k²+t²) − k)/t."""
+    s = t / (k + math.hypot(k, t))
+    return _LOG2 - k * math.log1p(-s * s) - s * t
 
 
 @_jit
@@ -365,7 +374,9 @@ def struve_applies(t, k):
 def within_scaled(t, k):
     """P(|Z| ≤ t): the Struve–Bessel form where it applies (positive terms, any P), else the quadratures."""
     if struve_applies(t, k):
-        return _bessel.within_struve(t, k)
+        if t > 2.0 * k and _log_chernoff_tail(t, k) < -38.0:
+            return 1.0                  # P(|Z| > t) < 4e-17: P rounds to 1
+        return min(_bessel.within_struve(t, k), 1.0)
     return within_beyond_scaled(t, k)[0]
 
 

@@ -1,0 +1,77 @@
+r"""P(|Z| > t) where it is small, from the Struve–Bessel form with the M-functions as positive integrals.
+
+With M_μ = L_μ − I_μ and the Wronskian ``t[K_ν I_{ν−1} + I_ν K_{ν−1}] = 1``,
+
+.. math::
+    P(|Z| > t) = −t\,[K_ν M_{ν−1} + M_ν K_{ν−1}],\qquad
+    −M_μ(x) = \frac{2 (x/2)^μ}{\sqrt{π}\,Γ(μ+½)} \int_0^1 e^{−xu} (1−u^2)^{μ−½}\,du
+
+(DLMF 11.5.4, μ > −½), again two positive products: no cancellation however
+small the tail.  In the normalised Bessel values ``R_μ`` of :mod:`gammaal._bessel`
+and with ``J_a(x) = ∫_0^1 e^{−xu}(1−u²)^a du``, G = Γ(k+½)/Γ(k):
+
+.. math::
+    P(|Z| > t) = \frac{G}{\sqrt{π}}\Big[4(k−1) R_ν J_{k−2}(t) + \frac{t^2}{ν} R_{ν−1} J_{k−1}(t)\Big].
+
+The two J are one tanh–sinh sum (fixed nodes, one ``exp`` per node: the
+integrand of J_{k−1} is that of J_{k−2} times 1 − u²); tanh–sinh absorbs the
+integrable endpoint singularity (1 − u)^{k−2} for k < 2.  Near k = 1 that
+singularity is too strong for any fixed rule, and e^{−xu}, (1 − u²)^{k−2} grow off
+the real axis, so the rule is used only on ``[K_MIN, K_MAX] × (0, X_MAX]``, where it
+is validated against mpmath; see :func:`gammaal._kernels.beyond_scaled`.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import _bessel
+from ._mixture import log_gamma_ratio_half
+from ._special import jit
+
+#: validated range (tests/test_mixed_shapes.py): 73 nodes keep J to ~1e-15 here; e^{−xu} and
+#: (1 − u²)^{k−2} grow off the real axis, so larger x or k would need more nodes
+K_MIN = 1.5
+K_MAX = 20.5
+X_MAX = 30.0
+_H = 0.1
+_S_LO = -3.3          # u ≈ 1e-14·e^{−…}: below here the nodes carry < 1e-17 of J
+_S_HI = 4.0           # 1 − u ≈ e^{−86}: enough for the (1 − u)^{−½} end at k = 1.5
+
+
+def _nodes():
+    s = np.arange(math.ceil(_S_LO / _H), math.floor(_S_HI / _H) + 1) * _H
+    a = np.pi * np.sinh(s)
+    u = 1.0 / (1.0 + np.exp(-a))               # tanh–sinh abscissa on (0, 1): (1 + tanh(π/2 sinh s))/2
+    v = 1.0 / (1.0 + np.exp(a))                # 1 − u without cancellation
+    w = _H * np.pi * np.cosh(s) * u * v        # h du/ds
+    return u, v, w, np.log(v) + np.log1p(u), w * v * (1.0 + u)
+
+
+_U, _V, _W, _LOG1MU2, _W1 = _nodes()
+
+
+@jit
+def j_pair(x, k):
+    """(J_{k−2}(x), J_{k−1}(x)), J_a(x) = ∫_0^1 e^{−xu}(1−u²)^a du, by fixed-node tanh–sinh."""
+    a = k - 2.0
+    s0 = 0.0
+    s1 = 0.0
+    for j in range(_U.size):
+        e = -x * _U[j] + a * _LOG1MU2[j]
+        if e > -745.0:
+            f = math.exp(e)
+            s0 += _W[j] * f
+            s1 += _W1[j] * f
+    return s0, s1
+
+
+@jit
+def beyond_struve(x, k):
+    """P(|Z| > x) for K_MIN ≤ k ≤ _bessel.K_MAX, 0 < x ≤ _bessel.X_MAX (no checks)."""
+    nu = k - 0.5
+    r0, r1 = _bessel.k_values(nu, x)               # R_{ν−1}, R_ν
+    j0, j1 = j_pair(x, k)
+    g = math.exp(log_gamma_ratio_half(k))
+    return (g / math.sqrt(math.pi)) * (4.0 * (k - 1.0) * r1 * j0 + x * x * r0 * j1 / nu)
