@@ -327,6 +327,11 @@ def within_beyond_scaled(t, k):
         return 0.0, 1.0
     if math.isinf(t):
         return 1.0, 0.0
+    if struve_applies(t, k):
+        p, b = struve_within_beyond(t, k)
+        if math.isnan(b):
+            b = _real_prob(t, math.log(t), k, True)
+        return p, b
     return within_beyond_logt(t, math.log(t), k)
 
 
@@ -346,11 +351,9 @@ def beyond_scaled(t, k):
             _erlang_weights(n, w)
             return _erlang_beyond(t, n, w)
         if struve_applies(t, k):
-            p = _bessel.within_struve(t, k)
-            if p <= _STRUVE_TAIL_MAX_P:
-                return 1.0 - p          # tail ≥ ¼: 1 − P loses at most two bits
-            if _struve_tail.K_MIN <= k <= _struve_tail.K_MAX and t <= _struve_tail.X_MAX:
-                return _struve_tail.beyond_struve(t, k)
+            b = struve_within_beyond(t, k)[1]
+            if not math.isnan(b):
+                return b
         # the tail integral alone is accurate on its own, also where it exceeds ½
         return _real_prob(t, math.log(t), k, True)
     return within_beyond_logt(t, math.log(t), k)[1]
@@ -371,12 +374,25 @@ def struve_applies(t, k):
 
 
 @_jit
+def struve_within_beyond(t, k):
+    """(P(|Z| ≤ t), P(|Z| > t)) from the Struve forms where :func:`struve_applies`; the tail is NaN
+    where neither 1 − P (tail ≥ ¼) nor the small-tail form of :mod:`gammaal._struve_tail` serves it."""
+    if t > 2.0 * k and _log_chernoff_tail(t, k) < -38.0:
+        p = 1.0                         # P(|Z| > t) < 4e-17: P rounds to 1
+    else:
+        p = min(_bessel.within_struve(t, k), 1.0)
+    if p <= _STRUVE_TAIL_MAX_P:
+        return p, 1.0 - p               # tail ≥ ¼: 1 − P loses at most two bits
+    if _struve_tail.K_MIN <= k <= _struve_tail.K_MAX and t <= _struve_tail.X_MAX:
+        return p, _struve_tail.beyond_struve(t, k)
+    return p, np.nan
+
+
+@_jit
 def within_scaled(t, k):
     """P(|Z| ≤ t): the Struve–Bessel form where it applies (positive terms, any P), else the quadratures."""
     if struve_applies(t, k):
-        if t > 2.0 * k and _log_chernoff_tail(t, k) < -38.0:
-            return 1.0                  # P(|Z| > t) < 4e-17: P rounds to 1
-        return min(_bessel.within_struve(t, k), 1.0)
+        return struve_within_beyond(t, k)[0]
     return within_beyond_scaled(t, k)[0]
 
 
