@@ -201,8 +201,12 @@ def k_values(nu, x):
     r0, r1 = k_pair_normalised(mu, x)              # R_μ, R_{μ+1}
     q = 0.25 * x * x
     m = mu + 1.0
+    inv_m = 1.0 / m
     for _ in range(n):
-        r0, r1 = r1, (m * r1 + q * r0 / m) / (m + 1.0)
+        # the reciprocals are off the dependency chain r0 → r1, which then has no division
+        inv_next = 1.0 / (m + 1.0)
+        r0, r1 = r1, (m * r1 + q * inv_m * r0) * inv_next
+        inv_m = inv_next
         m += 1.0
     return r0, r1
 
@@ -217,8 +221,11 @@ def _r_nu(nu, x):
     r0, r1 = k_pair_normalised(mu, x)
     q = 0.25 * x * x
     m = mu + 1.0
+    inv_m = 1.0 / m
     for _ in range(n - 1):
-        r0, r1 = r1, (m * r1 + q * r0 / m) / (m + 1.0)
+        inv_next = 1.0 / (m + 1.0)
+        r0, r1 = r1, (m * r1 + q * inv_m * r0) * inv_next
+        inv_m = inv_next
         m += 1.0
     return r1
 

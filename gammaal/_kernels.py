@@ -9,6 +9,15 @@ code may call the scalar kernels directly.
 Algorithms, by regime (each choice is the one that keeps every term positive,
 so nothing is lost to cancellation):
 
+* **Non-integer k in [0.01, 2000], T_TINY ≤ t ≤ 600 (``struve_applies``)** — the
+  closed form ``P(|Z| ≤ t) = t[K_ν L_{ν−1} + L_ν K_{ν−1}]`` with our own Bessel K
+  and Struve series (:mod:`gammaal._bessel`; two positive products, so P has full
+  relative accuracy for any P, one point at a time: a few ``gammainc`` for k ≲ 20,
+  O(k) flops above).  The tail is ``1 − P`` while P ≤ ¾, then the positive
+  M-function form of :mod:`gammaal._struve_tail` for 1.5 ≤ k ≤ 20.5, t ≤ 30, and
+  the quadratures below elsewhere.  The density for 0.01 ≤ k ≤ 2000 (any k there)
+  is ``R_ν Γ(k+½)/(√π Γ(k))`` from the same Bessel recurrence.
+
 * **Integer k = n (n ≤ INTEGER_K_MAX)** — |Z| is a finite Erlang mixture:
   ``P(|Z| > t) = Σ_{j<n} w_j Q(j+1, t)`` and ``P(|Z| ≤ t) = Σ_{j<n} w_j P(j+1, t)``
   with ``w_j = 2 C(2n−2−j, n−1) 2^{−(2n−1−j)}`` (Σ w_j = 1).  The tail uses
