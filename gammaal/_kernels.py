@@ -383,17 +383,36 @@ def struve_applies(t, k):
 
 
 @_jit
+def _struve_within(t, k):
+    if t > 2.0 * k and _log_chernoff_tail(t, k) < -38.0:
+        return 1.0                      # P(|Z| > t) < 4e-17: P rounds to 1
+    return min(_bessel.within_struve(t, k), 1.0)
+
+
+@_jit
 def struve_within_beyond(t, k):
     """(P(|Z| ≤ t), P(|Z| > t)) from the Struve forms where :func:`struve_applies`; the tail is NaN
-    where neither 1 − P (tail ≥ ¼) nor the small-tail form of :mod:`gammaal._struve_tail` serves it."""
-    if t > 2.0 * k and _log_chernoff_tail(t, k) < -38.0:
-        p = 1.0                         # P(|Z| > t) < 4e-17: P rounds to 1
+    where neither 1 − P (tail ≥ ¼) nor the small-tail forms of :mod:`gammaal._struve_tail` serve it."""
+    in_tail_range = t <= _struve_tail.X_MAX and _struve_tail.K_MIN <= k <= _struve_tail.K_MAX
+    if not in_tail_range:
+        p = _struve_within(t, k)
     else:
-        p = min(_bessel.within_struve(t, k), 1.0)
+        # one Bessel recurrence for both sides
+        r0, r1 = _bessel.k_values(k - 0.5, t)
+        g = _bessel.gamma_ratio_half(k)
+        s_nu, s_num1 = _bessel.struve_sums(t, k - 0.5)
+        p = min(_bessel.within_from_r(t, k, r0, r1, s_nu, s_num1, g), 1.0)
+        if p > _STRUVE_TAIL_MAX_P:
+            return p, _struve_tail.beyond_from_r(t, k, r0, r1, g)
     if p <= _STRUVE_TAIL_MAX_P:
         return p, 1.0 - p               # tail ≥ ¼: 1 − P loses at most two bits
-    if _struve_tail.K_MIN <= k <= _struve_tail.K_MAX and t <= _struve_tail.X_MAX:
-        return p, _struve_tail.beyond_struve(t, k)
+    if t <= _struve_tail.X_MAX and 0.5 <= k < _struve_tail.K_MIN:
+        # one step down from k + 1: P_k(|Z| > t) = P_{k+1}(|Z| > t) − t f_k(t)/k (the shape
+        # recurrence of the tail); kept where the difference costs at most five bits
+        a = _struve_tail.beyond_struve(t, k + 1.0)
+        b = t * _bessel.pdf_bessel(t, k) / k
+        if a + b <= 32.0 * (a - b):
+            return p, a - b
     return p, np.nan
 
 
@@ -401,7 +420,7 @@ def struve_within_beyond(t, k):
 def within_scaled(t, k):
     """P(|Z| ≤ t): the Struve–Bessel form where it applies (positive terms, any P), else the quadratures."""
     if struve_applies(t, k):
-        return struve_within_beyond(t, k)[0]
+        return _struve_within(t, k)
     return within_beyond_scaled(t, k)[0]
 
 

@@ -27,7 +27,6 @@ import math
 import numpy as np
 
 from . import _bessel
-from ._mixture import log_gamma_ratio_half
 from ._special import jit
 
 #: validated range (tests/test_mixed_shapes.py): 73 nodes keep J to ~1e-15 here; e^{−xu} and
@@ -68,10 +67,14 @@ def j_pair(x, k):
 
 
 @jit
-def beyond_struve(x, k):
-    """P(|Z| > x) for K_MIN ≤ k ≤ _bessel.K_MAX, 0 < x ≤ _bessel.X_MAX (no checks)."""
-    nu = k - 0.5
-    r0, r1 = _bessel.k_values(nu, x)               # R_{ν−1}, R_ν
+def beyond_from_r(x, k, r0, r1, g):
+    """P(|Z| > x) from R_{ν−1} = r0, R_ν = r1 (:func:`gammaal._bessel.k_values`) and g = Γ(k+½)/Γ(k)."""
     j0, j1 = j_pair(x, k)
-    g = math.exp(log_gamma_ratio_half(k))
-    return (g / math.sqrt(math.pi)) * (4.0 * (k - 1.0) * r1 * j0 + x * x * r0 * j1 / nu)
+    return (g / math.sqrt(math.pi)) * (4.0 * (k - 1.0) * r1 * j0 + x * x * r0 * j1 / (k - 0.5))
+
+
+@jit
+def beyond_struve(x, k):
+    """P(|Z| > x) for K_MIN ≤ k ≤ K_MAX, 0 < x ≤ X_MAX (no checks)."""
+    r0, r1 = _bessel.k_values(k - 0.5, x)           # R_{ν−1}, R_ν
+    return beyond_from_r(x, k, r0, r1, _bessel.gamma_ratio_half(k))

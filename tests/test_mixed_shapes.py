@@ -118,3 +118,15 @@ def test_small_tail_on_both_sides_of_its_ranges():
                 rows.append(((t, k), _kernels.beyond_scaled(t, k), b))
     assert len(rows) >= 20
     mpref.assert_close_table(rows, 1e-13)
+
+
+def test_small_shape_tail_by_one_step_of_the_shape_recurrence():
+    # 0.5 ≤ k < 1.5: P_k(|Z| > t) = P_{k+1}(|Z| > t) − t f_k(t)/k where that loses ≤ 5 bits, else the quadrature
+    rows, used = [], 0
+    for k in (0.4999999, 0.5000001, 0.7, 0.9999999, 1.0000001, 1.4999999):
+        for t in (2.0, 5.0, 10.0, 29.9):
+            _, b = mpref.within_beyond(t, k, digits=30)
+            used += not math.isnan(_kernels.struve_within_beyond(t, k)[1])
+            rows.append(((t, k), _kernels.beyond_scaled(t, k), b))
+    assert used >= 12
+    mpref.assert_close_table(rows, 1e-13)
