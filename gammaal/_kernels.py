@@ -14,7 +14,9 @@ so nothing is lost to cancellation):
   and Struve series (:mod:`gammaal._bessel`; two positive products, so P has full
   relative accuracy for any P, one point at a time: a few ``gammainc`` for k ≲ 20,
   O(k) flops above).  The tail is ``1 − P`` while P ≤ ¾, then the positive
-  M-function form of :mod:`gammaal._struve_tail` for 1.5 ≤ k ≤ 20.5, t ≤ 30, and
+  M-function form of :mod:`gammaal._struve_tail` for 1.5 ≤ k ≤ 20.5, t ≤ 30, the
+  shape recurrence P_{k+1} = P_k + t f_k/k upward from that form for k ≥ 5.5,
+  t ≤ 600 (results above 1e-290), one step down from k + 1 for 0.5 ≤ k < 1.5, and
   the quadratures below elsewhere.  The density for 0.01 ≤ k ≤ 2000 (any k there)
   is ``R_ν Γ(k+½)/(√π Γ(k))`` from the same Bessel recurrence.
 
@@ -406,6 +408,9 @@ def struve_within_beyond(t, k):
             return p, _struve_tail.beyond_from_r(t, k, r0, r1, g)
     if p <= _STRUVE_TAIL_MAX_P:
         return p, 1.0 - p               # tail ≥ ¼: 1 − P loses at most two bits
+    if k >= _struve_tail.REC_K1 + 1.0 and t <= _struve_tail.REC_X_MAX:
+        b = _struve_tail.beyond_recurrence(t, k)
+        return p, (b if b > 1e-290 else np.nan)         # below: the log-space quadrature
     if t <= _struve_tail.X_MAX and 0.5 <= k < _struve_tail.K_MIN:
         # one step down from k + 1: P_k(|Z| > t) = P_{k+1}(|Z| > t) − t f_k(t)/k (the shape
         # recurrence of the tail); kept where the difference costs at most five bits

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.special import roots_laguerre
 
 from . import _bessel
 from ._special import jit
@@ -49,6 +50,11 @@ def _nodes():
 
 
 _U, _V, _W, _LOG1MU2, _W1 = _nodes()
+_GL_V, _GL_W = roots_laguerre(32)
+#: the shape recurrence starts from a base shape k₁ in [REC_K1, REC_K1 + 1) (small k₁: J by the
+#: rules above; ≥ 4.5 so that the Gauss–Laguerre rule for t > X_MAX has no endpoint singularity)
+REC_K1 = 4.5
+REC_X_MAX = 600.0
 
 
 @jit
@@ -64,6 +70,66 @@ def j_pair(x, k):
             s0 += _W[j] * f
             s1 += _W1[j] * f
     return s0, s1
+
+
+@jit
+def j_pair_laguerre(x, k):
+    """(J_{k−2}(x), J_{k−1}(x)) for x ≥ X_MAX, k ≥ REC_K1: J = (1/x) ∫_0^∞ e^{−v}(1 − v²/x²)_+^a dv by
+    32-point Gauss–Laguerre (the cut at v = x weighs e^{−x} < 1e-13·… relative and is smooth to order k−2)."""
+    a = k - 2.0
+    s0 = 0.0
+    s1 = 0.0
+    for j in range(_GL_V.size):
+        r = _GL_V[j] / x
+        if r >= 1.0:
+            break
+        om = 1.0 - r * r
+        f = _GL_W[j] * math.exp(a * math.log1p(-r * r))
+        s0 += f
+        s1 += f * om
+    return s0 / x, s1 / x
+
+
+@jit
+def beyond_recurrence(x, k):
+    """P(|Z| > x) for REC_K1 + 1 ≤ k ≤ _bessel.K_MAX, 0 < x ≤ REC_X_MAX, by the shape recurrence
+    ``P_{k+1}(|Z| > x) = P_k(|Z| > x) + x f_k(x)/k`` (positive increments, f_k = R_{k−½} G(k)/√π)
+    upward from the M-function form at k₁ = k − n ∈ [REC_K1, REC_K1 + 1)."""
+    nu = k - 0.5
+    n1 = int(math.floor(k - REC_K1))
+    k1 = k - n1
+    nu1 = k1 - 0.5
+    # R_μ for μ = μ0 + i up to ν (as in _bessel.k_values), collecting the base pair and the increments
+    a0 = nu - 1.0
+    n = int(math.floor(a0 + 0.5))
+    mu = a0 - n
+    r0, r1 = _bessel.k_pair_normalised(mu, x)          # R_μ, R_{μ+1}
+    q = 0.25 * x * x
+    m = mu + 1.0                                        # index of r1
+    inv_m = 1.0 / m
+    g1 = _bessel.gamma_ratio_half(k1)
+    rb0 = 0.0
+    rb1 = 0.0
+    inc = 0.0
+    gk = g1                                             # G(k') for k' = m + ½ once m ≥ ν₁
+    for _ in range(n):
+        if abs(m - nu1) < 0.25:
+            rb0 = r0
+            rb1 = r1
+        if m > nu1 - 0.25:
+            kp = m + 0.5
+            inc += r1 * gk / kp
+            gk *= (kp + 0.5) / kp
+        inv_next = 1.0 / (m + 1.0)
+        r0, r1 = r1, (m * r1 + q * inv_m * r0) * inv_next
+        inv_m = inv_next
+        m += 1.0
+    if x <= X_MAX:
+        j0, j1 = j_pair(x, k1)
+    else:
+        j0, j1 = j_pair_laguerre(x, k1)
+    base = g1 * (4.0 * (k1 - 1.0) * rb1 * j0 + x * x * rb0 * j1 / nu1)
+    return (base + x * inc) / math.sqrt(math.pi)
 
 
 @jit

@@ -130,3 +130,27 @@ def test_small_shape_tail_by_one_step_of_the_shape_recurrence():
             rows.append(((t, k), _kernels.beyond_scaled(t, k), b))
     assert used >= 12
     mpref.assert_close_table(rows, 1e-13)
+
+
+def test_tail_by_the_shape_recurrence_on_both_sides_of_its_ranges():
+    # k ≥ REC_K1 + 1 outside the direct small-tail range: the M-function form at k₁ ∈ [4.5, 5.5)
+    # (tanh–sinh J for t ≤ 30, Gauss–Laguerre above) plus positive increments x f_k'(x)/k'
+    from gammaal import _struve_tail as st
+    rows = []
+    k_lo = st.REC_K1 + 1.0
+    for k in (k_lo * 0.9999, k_lo * 1.0001, st.K_MAX * 0.9999, st.K_MAX * 1.0001, 100.5, 1999.7):
+        s = math.sqrt(2.0 * k)
+        for t in (st.X_MAX * 0.999, st.X_MAX * 1.001, 3.0 * s, 6.0 * s):
+            _, b = mpref.within_beyond(t, k, digits=30)
+            if 1e-290 < b < 0.25:
+                rows.append(((t, k), _kernels.beyond_scaled(t, k), b))
+    assert len(rows) >= 14
+    mpref.assert_close_table(rows, 1e-13)
+
+
+def test_deep_tail_by_the_shape_recurrence():
+    rows = []
+    for k, t in ((6.3, 200.0), (30.5, 250.0), (5.5000001, 599.0)):
+        _, b = mpref.within_beyond(t, k, digits=30)
+        rows.append(((t, k), _kernels.beyond_scaled(t, k), b))
+    mpref.assert_close_table(rows, 1e-13)
