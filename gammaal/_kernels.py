@@ -9,6 +9,17 @@ code may call the scalar kernels directly.
 Algorithms, by regime (each choice is the one that keeps every term positive,
 so nothing is lost to cancellation):
 
+* **Non-integer k in [0.01, 2000], T_TINY ≤ t ≤ 600 (``struve_applies``)** — the
+  closed form ``P(|Z| ≤ t) = t[K_ν L_{ν−1} + L_ν K_{ν−1}]`` with our own Bessel K
+  and Struve series (:mod:`gammaal._bessel`; two positive products, so P has full
+  relative accuracy for any P, one point at a time: a few ``gammainc`` for k ≲ 20,
+  O(k) flops above).  The tail is ``1 − P`` while P ≤ ¾, then the positive
+  M-function form of :mod:`gammaal._struve_tail` for 1.5 ≤ k ≤ 20.5, t ≤ 30, the
+  shape recurrence P_{k+1} = P_k + t f_k/k upward from that form for k ≥ 5.5,
+  t ≤ 600 (results above 1e-290), one step down from k + 1 for 0.5 ≤ k < 1.5, and
+  the quadratures below elsewhere.  The density for 0.01 ≤ k ≤ 2000 (any k there)
+  is ``R_ν Γ(k+½)/(√π Γ(k))`` from the same Bessel recurrence.
+
 * **Integer k = n (n ≤ INTEGER_K_MAX)** — |Z| is a finite Erlang mixture:
   ``P(|Z| > t) = Σ_{j<n} w_j Q(j+1, t)`` and ``P(|Z| ≤ t) = Σ_{j<n} w_j P(j+1, t)``
   with ``w_j = 2 C(2n−2−j, n−1) 2^{−(2n−1−j)}`` (Σ w_j = 1).  The tail uses
@@ -56,7 +67,7 @@ import math
 import numba
 import numpy as np
 
-from . import _laplace, _mixture
+from . import _bessel, _laplace, _mixture, _struve_tail
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
 from ._special import gammainc, gammaincc, jit as _jit, log1pmx, stirlerr  # noqa: F401  (log1pmx, stirlerr re-exported)
@@ -71,6 +82,9 @@ K_LARGE = 1000.0
 P_LOG = 1e-250
 #: below this t (or when δ/θ underflows: the public layer passes log t) the log-space W-quadrature.
 T_TINY = 1e-300
+
+#: prob_beyond takes 1 − P from the Struve form where P is at most this (the tail is ≥ ¼)
+_STRUVE_TAIL_MAX_P = 0.75
 
 _TRAP_RTOL = 1e-11        # two trapezoid levels agreeing to this leave ~1e-16 (geometric convergence)
 _TAIL_EPS = 1e-18         # terms below this fraction of the running maximum are dropped
@@ -324,6 +338,11 @@ def within_beyond_scaled(t, k):
         return 0.0, 1.0
     if math.isinf(t):
         return 1.0, 0.0
+    if struve_applies(t, k):
+        p, b = struve_within_beyond(t, k)
+        if math.isnan(b):
+            b = _real_prob(t, math.log(t), k, True)
+        return p, b
     return within_beyond_logt(t, math.log(t), k)
 
 
@@ -342,14 +361,71 @@ def beyond_scaled(t, k):
             w = np.empty(n)
             _erlang_weights(n, w)
             return _erlang_beyond(t, n, w)
+        if struve_applies(t, k):
+            b = struve_within_beyond(t, k)[1]
+            if not math.isnan(b):
+                return b
         # the tail integral alone is accurate on its own, also where it exceeds ½
         return _real_prob(t, math.log(t), k, True)
     return within_beyond_logt(t, math.log(t), k)[1]
 
 
 @_jit
+def _log_chernoff_tail(t, k):
+    """log of 2 min_s E[e^{sZ}] e^{−st} ≥ P(|Z| > t): E[e^{sZ}] = (1 − s²)^{−k}, optimal s = (√(k²+t²) − k)/t."""
+    s = t / (k + math.hypot(k, t))
+    return _LOG2 - k * math.log1p(-s * s) - s * t
+
+
+@_jit
+def struve_applies(t, k):
+    """Whether the closed Struve–Bessel form of :mod:`gammaal._bessel` serves (t, k) (non-integer k)."""
+    return (_bessel.K_MIN <= k <= _bessel.K_MAX and T_TINY <= t <= _bessel.X_MAX
+            and not is_integer_shape(k))
+
+
+@_jit
+def _struve_within(t, k):
+    if t > 2.0 * k and _log_chernoff_tail(t, k) < -38.0:
+        return 1.0                      # P(|Z| > t) < 4e-17: P rounds to 1
+    return min(_bessel.within_struve(t, k), 1.0)
+
+
+@_jit
+def struve_within_beyond(t, k):
+    """(P(|Z| ≤ t), P(|Z| > t)) from the Struve forms where :func:`struve_applies`; the tail is NaN
+    where neither 1 − P (tail ≥ ¼) nor the small-tail forms of :mod:`gammaal._struve_tail` serve it."""
+    in_tail_range = t <= _struve_tail.X_MAX and _struve_tail.K_MIN <= k <= _struve_tail.K_MAX
+    if not in_tail_range:
+        p = _struve_within(t, k)
+    else:
+        # one Bessel recurrence for both sides
+        r0, r1 = _bessel.k_values(k - 0.5, t)
+        g = _bessel.gamma_ratio_half(k)
+        s_nu, s_num1 = _bessel.struve_sums(t, k - 0.5)
+        p = min(_bessel.within_from_r(t, k, r0, r1, s_nu, s_num1, g), 1.0)
+        if p > _STRUVE_TAIL_MAX_P:
+            return p, _struve_tail.beyond_from_r(t, k, r0, r1, g)
+    if p <= _STRUVE_TAIL_MAX_P:
+        return p, 1.0 - p               # tail ≥ ¼: 1 − P loses at most two bits
+    if k >= _struve_tail.REC_K1 + 1.0 and t <= _struve_tail.REC_X_MAX:
+        b = _struve_tail.beyond_recurrence(t, k)
+        return p, (b if b > 1e-290 else np.nan)         # below: the log-space quadrature
+    if t <= _struve_tail.X_MAX and 0.5 <= k < _struve_tail.K_MIN:
+        # one step down from k + 1: P_k(|Z| > t) = P_{k+1}(|Z| > t) − t f_k(t)/k (the shape
+        # recurrence of the tail); kept where the difference costs at most five bits
+        a = _struve_tail.beyond_struve(t, k + 1.0)
+        b = t * _bessel.pdf_bessel(t, k) / k
+        if a + b <= 32.0 * (a - b):
+            return p, a - b
+    return p, np.nan
+
+
+@_jit
 def within_scaled(t, k):
-    """P(|Z| ≤ t), computed directly where it is the smaller of the two."""
+    """P(|Z| ≤ t): the Struve–Bessel form where it applies (positive terms, any P), else the quadratures."""
+    if struve_applies(t, k):
+        return _struve_within(t, k)
     return within_beyond_scaled(t, k)[0]
 
 
@@ -428,6 +504,8 @@ def pdf_scaled(z, k):
         if k > 0.5:
             return math.exp(log_pdf_at_zero(k))
         return np.inf
+    if _bessel.K_MIN <= k <= _bessel.K_MAX and T_TINY <= a <= _bessel.X_MAX:
+        return _bessel.pdf_bessel(a, k)
     return pdf_logz(math.log(a), k)
 
 
