@@ -82,6 +82,10 @@ K_LARGE = 1000.0
 P_LOG = 1e-250
 #: below this t (or when δ/θ underflows: the public layer passes log t) the log-space W-quadrature.
 T_TINY = 1e-300
+#: for k ≥ 1 below this t the law is flat at 0 to double precision: f(t) = f(0)(1 − O(t)), φ(t) = ½ − O(t log 1/t),
+#: P(|Z| ≤ t) = 2 f(0) t (1 + O(t)) — the relative corrections are < 1e-18 (the quadratures fail down there).
+T_FLAT = 1e-20
+_LOG_T_FLAT = math.log(T_FLAT)
 
 #: prob_beyond takes 1 − P from the Struve form where P is at most this (the tail is ≥ ¼)
 _STRUVE_TAIL_MAX_P = 0.75
@@ -309,7 +313,7 @@ def within_beyond_logt(t, logt, k):
                 return p, 1.0 - p
         b = _erlang_beyond(t, n, w)
         return (1.0 - b if b < 0.5 else _erlang_within(t, n, w)), b
-    if t < T_TINY and k >= 1.0:
+    if t < T_FLAT and k >= 1.0:
         # P(|Z| ≤ t) = 2 f(0) t (1 + O(t)) exactly in double precision here
         if t >= 2.3e-308:
             p = 2.0 * math.exp(log_pdf_at_zero(k)) * t
@@ -338,6 +342,8 @@ def within_beyond_scaled(t, k):
         return 0.0, 1.0
     if math.isinf(t):
         return 1.0, 0.0
+    if t < T_FLAT and k >= 1.0:
+        return within_beyond_logt(t, math.log(t), k)
     if struve_applies(t, k):
         p, b = struve_within_beyond(t, k)
         if math.isnan(b):
@@ -355,6 +361,8 @@ def beyond_scaled(t, k):
         return 1.0
     if math.isinf(t):
         return 0.0
+    if t < T_FLAT and k >= 1.0:
+        return within_beyond_logt(t, math.log(t), k)[1]
     if t >= T_TINY:
         if is_integer_shape(k):
             n = int(k)
@@ -424,6 +432,8 @@ def struve_within_beyond(t, k):
 @_jit
 def within_scaled(t, k):
     """P(|Z| ≤ t): the Struve–Bessel form where it applies (positive terms, any P), else the quadratures."""
+    if 0.0 < t < T_FLAT and k >= 1.0:
+        return within_beyond_logt(t, math.log(t), k)[0]
     if struve_applies(t, k):
         return _struve_within(t, k)
     return within_beyond_scaled(t, k)[0]
@@ -435,6 +445,8 @@ def within_scaled(t, k):
 @_jit
 def expected_target_logt(logt, k):
     """φ(t) = ½ M(t)/D(t) for t = e^{logt} > 0."""
+    if logt < _LOG_T_FLAT and k >= 1.0:
+        return 0.5
     return 0.5 * _laplace.laplace_sums(logt, k)[2]
 
 
@@ -464,6 +476,8 @@ def log_pdf_logz(logz, k):
     every O(k log k) part cancelled analytically (see the notes in the code); k < 1:
     the direct e^{−z} z^{2k−1} D(z) Γ(k+½)/(√π Γ(k) Γ(2k)), whose parts are small there.
     """
+    if logz < _LOG_T_FLAT and k >= 1.0:
+        return log_pdf_at_zero(k)
     a = math.exp(logz)
     xi0, lsd, _ = _laplace.laplace_sums(logz, k)
     if math.isnan(lsd):
@@ -504,6 +518,8 @@ def pdf_scaled(z, k):
         if k > 0.5:
             return math.exp(log_pdf_at_zero(k))
         return np.inf
+    if a < T_FLAT and k >= 1.0:
+        return math.exp(log_pdf_at_zero(k))
     if _bessel.K_MIN <= k <= _bessel.K_MAX and T_TINY <= a <= _bessel.X_MAX:
         return _bessel.pdf_bessel(a, k)
     return pdf_logz(math.log(a), k)

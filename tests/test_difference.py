@@ -159,7 +159,9 @@ def test_kernels_callable_from_user_njit():
 def test_paper_table1_integer_values_to_four_decimals():
     # exact rational Erlang-mixture evaluation at 40 digits, independent of the kernels
     import mpmath as mp
-    deltas = [0.02, 0.04, 0.06, 0.08, 0.1, 0.125, 0.15]
+    from gammaal.paper.printed import TABLE1_DELTAS
+
+    deltas = list(TABLE1_DELTAS)
     n = 4
     with mp.workdps(40):
         c = [sum(mp.binomial(n - 1 + i, i) / mp.mpf(2) ** (n + i) for i in range(n - m)) for m in range(n)]
@@ -259,3 +261,22 @@ def test_tiny_delta_matches_leading_term(k):
     rtol = 2e-15 if k == int(k) else 1e-13
     for t in (1e-300, 1e-200, 1e-100):
         assert abs(gammaal.prob_within(t, k, 1.0) / (lead * t) - 1) < rtol
+
+
+@pytest.mark.parametrize("k", [1.0, 1.25, 2.0, 4.5, 30.5, 1000.0, 1e8])
+def test_tiny_and_subnormal_arguments_for_k_at_least_one(k):
+    # Below t ~ 1e-20 the law is flat at 0: f(t) = f(0), P(|Z| <= t) = 2 f(0) t, phi = 1/2 (relative corrections
+    # O(t log 1/t)). Reference f(0) = Gamma(k - 1/2) / (2 sqrt(pi) Gamma(k)) at 30 digits; these points used to
+    # raise "the quadrature did not converge" (subnormal delta/theta, and k = 1e8 at t = 1.8e-296).
+    import mpmath as mp
+
+    with mp.workdps(30):
+        f0 = float(mp.gamma(mp.mpf(k) - mp.mpf(1) / 2) / (2 * mp.sqrt(mp.pi) * mp.gamma(k)))
+    for t in (1e-300, 1.77e-296, 1e-200, 1e-25):
+        assert gammaal.prob_within(t, k, 1.0) == pytest.approx(2 * f0 * t, rel=1e-14)
+        assert gammaal.prob_beyond(t, k, 1.0) == 1.0 - 2 * f0 * t
+    for t in (1e-310, 1e-320, 1e-200, 1e-25):
+        assert gammaal.diff_pdf(t, k, 1.0) == pytest.approx(f0, rel=1e-14)
+        assert gammaal.expected_target(t, k, 1.0) == 0.5
+    assert gammaal.prob_within(1e-310, k, 1.0) == pytest.approx(2 * f0 * 1e-310, rel=1e-12)  # subnormal result
+    assert gammaal.expected_target(1e-305, 4.0, 1e10) == 0.5
