@@ -30,6 +30,7 @@ def _grid_rows():
     return rows_w, rows_b
 
 
+@pytest.mark.slow  # 17 s of mpmath at 150 digits; the per-regime checks stay fast
 def test_grid_against_struve_reference():
     rows_w, rows_b = _grid_rows()
     mpref.assert_close_table(rows_w, 1e-13)

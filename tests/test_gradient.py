@@ -21,6 +21,7 @@ def _target_rows(points):
     return [((t, k), _kernels.expected_target_scaled(t, k), mpref.expected_target(t, k, digits=22)) for k, t in points]
 
 
+@pytest.mark.slow  # 19 s of mpmath; the paper's Table 2 values and the limits stay fast
 def test_expected_target_against_definition():
     # every t for k <= 30.5 and one k = 250 point (its mpmath reference costs ~4 s a point; the
     # other k = 250 points are in the slow grid below)

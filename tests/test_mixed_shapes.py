@@ -148,6 +148,7 @@ def test_tail_by_the_shape_recurrence_on_both_sides_of_its_ranges():
     mpref.assert_close_table(rows, 1e-13)
 
 
+@pytest.mark.slow  # 46 s of mpmath; both sides of the recurrence's ranges stay in the fast suite
 def test_deep_tail_by_the_shape_recurrence():
     rows = []
     for k, t in ((6.3, 200.0), (30.5, 250.0), (5.5000001, 599.0)):

@@ -197,7 +197,20 @@ def test_learning_loss_strategies_select_their_top_predicted_losses(full_run):
         assert np.asarray(r["candidates"])[order].tolist() == r["selected"]
 
 
+@pytest.mark.slow  # 30 s: the gallery renders 20 figures from 10 checkpoints
+def test_report_draws_the_gallery(full_run, tmp_path):
+    out = write_report(full_run, tmp_path / "report")
+    gallery = sorted(p.name for p in (out / "gallery").iterdir())
+    assert gallery == sorted(f"{s}_stage{c:02d}_{kind}.png" for s in ALL for c in (0, 1) for kind in ("random", "selected"))
+    assert "gallery/llpp_stage01_selected.png" in (out / "report.md").read_text()
+
+
 def test_report_writes_tables_and_figures(full_run, tmp_path, monkeypatch):
+    import pose.gallery
+
+    # The gallery (its own fast test: tests/test_pose_uncertainty_strategies.py; in the report: the slow test
+    # above) is left out here to keep the fast suite fast.
+    monkeypatch.setattr(pose.gallery, "write_gallery", lambda run_dir, out_dir, **kw: [])
     labels = {}
     save = report_module._save_figure
 
@@ -215,9 +228,6 @@ def test_report_writes_tables_and_figures(full_run, tmp_path, monkeypatch):
     for name in ("fig5_scatter.png", "gamma_fits.png", "accuracy_vs_labels.png", "pck_curves.png"):
         assert (out / name).stat().st_size > 1000
         assert labels[name] and all(x.strip() and y.strip() for x, y in labels[name]), f"{name}: unlabelled axes"
-    gallery = sorted(p.name for p in (out / "gallery").iterdir())
-    assert gallery == sorted(f"{s}_stage{c:02d}_{kind}.png" for s in ALL for c in (0, 1) for kind in ("random", "selected"))
-    assert "gallery/llpp_stage01_selected.png" in (out / "report.md").read_text()
     table = (out / "table3a.md").read_text()
     # One seed: a cell is the value alone, not "x ± 0.000" (tests/test_pose_report.py checks the spread).
     assert "LL++conv" in table and "Stage 2" in table and "±" not in table
