@@ -26,7 +26,7 @@ __all__ = ["prob_within", "prob_beyond", "diff_pdf", "diff_cdf", "K_MIN", "K_MAX
 #: validated shape range of every function here (tested against mpmath at both ends)
 K_MIN = 1e-8
 K_MAX = 1e10
-_K_WHY = "the range validated against mpmath"
+K_WHY = _K_WHY = "the range validated against mpmath"
 
 # numba and the compiled kernels cost ~3 s to load: bound on the first call (``import gammaal`` stays light)
 _kernels = _tables = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import difference
+
 from ._validate import (as_float_array, broadcast, check_converged, check_positive_finite, check_range,
                         is_scalar, restore, scalar_args)
 
@@ -18,17 +20,16 @@ from ._validate import (as_float_array, broadcast, check_converged, check_positi
 #: beyond ~1e20 the rounding of the Laplace point's residual, ε·k, reaches ε√k·d in the exponent)
 TARGET_K_MIN = 1e-8
 TARGET_K_MAX = 1e20
-_K_WHY = "the range validated against mpmath"
+_K_WHY = difference.K_WHY
 
-# numba and the compiled kernels cost ~3 s to load: bound on the first call (``import gammaal`` stays light)
+# the kernels, bound on the first call by the one loader (:func:`gammaal.difference._load`)
 _kernels = _tables = None
 
 
 def _load():
     global _kernels, _tables
-    if _kernels is None:
-        from . import _kernels as kernels, _tables as tables
-        _tables, _kernels = tables, kernels
+    _kernels = difference._load()
+    _tables = difference._tables
     return _kernels
 
 __all__ = [

@@ -157,8 +157,12 @@ class Strategy(abc.ABC):
         return None
 
     def per_item(self, batch: ScoringBatch):
-        """Per-item values (B, ...) of one scored batch (need ``"per_item"``); a Tensor or ndarray."""
-        raise NotImplementedError(f"strategy {self.name!r} needs 'per_item' but does not define per_item()")
+        """Per-item values (B, ...) of one scored batch (need ``"per_item"``); a Tensor or ndarray.
+
+        Strategies that need ``"per_item"`` must override this: :func:`register_strategy` refuses one that
+        does not, so this base version only answers a direct call on an unregistered class.
+        """
+        raise ValueError(f"strategy {self.name!r} needs 'per_item' but does not define per_item(batch)")
 
     def adapt_model(self, model):
         """The strategy's own model after ``task.build_model()`` (parameter-free changes only); default: itself."""
