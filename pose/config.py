@@ -127,6 +127,13 @@ class DataConfig:
         PCK threshold; None means the dataset's protocol (0.2 LSP and synthetic, 0.5 PCKh MPII).
     num_workers : int
         DataLoader worker processes.
+    pool_mix : list of [fraction, shift] or None
+        ``synthetic`` only: the pool as parts of the domain shift (0 = "lsp", 1 = "lspet", any value
+        between interpolates every generator setting), e.g. ``[[0.85, 0.35], [0.15, 1.0]]``: 85 % mildly
+        shifted images and 15 % hard ones (rare poses, clutter, occlusion) — a heavy tail of clear
+        failures as in real pose data. Fractions must sum to 1; part sizes are rounded, the last part
+        takes the rest. Each part is its own group in the records (``selected_groups``: ``lspet@0.35``,
+        ``lspet@1``). None: the whole pool at shift 1 (group ``lspet``).
     """
 
     dataset: str = "synthetic"
@@ -141,6 +148,7 @@ class DataConfig:
     cache: bool = True
     pck_threshold: typing.Optional[float] = None
     num_workers: int = 0
+    pool_mix: typing.Optional[list[list[float]]] = None
 
 
 @dataclass
@@ -272,6 +280,39 @@ class RunConfig:
     def seed_list(self) -> list[int]:
         """The run seeds."""
         return [self.seed + i for i in range(self.seeds)]
+
+
+def pool_parts(mix, pool_size: int) -> list[tuple[str, int, float]]:
+    """``data.pool_mix`` as ``(group name, size, shift)`` per part; sizes sum to ``pool_size``.
+
+    >>> pool_parts([[0.85, 0.35], [0.15, 1.0]], 1000)
+    [('lspet@0.35', 850, 0.35), ('lspet@1', 150, 1.0)]
+    >>> pool_parts(None, 1000)
+    [('lspet', 1000, 1.0)]
+    """
+    if mix is None:
+        return [("lspet", pool_size, 1.0)]
+    if not mix:
+        raise ValueError("data.pool_mix: must list at least one [fraction, shift] part, or be null")
+    for i, part in enumerate(mix):
+        if len(part) != 2:
+            raise ValueError(f"data.pool_mix[{i}]: expected [fraction, shift], got {part!r}")
+        fraction, shift = part
+        if not 0.0 < fraction <= 1.0:
+            raise ValueError(f"data.pool_mix[{i}][0]: fraction must be in (0, 1], got {fraction!r}")
+        if not 0.0 <= shift <= 1.0:
+            raise ValueError(f"data.pool_mix[{i}][1]: shift must be in [0, 1], got {shift!r}")
+    total = sum(part[0] for part in mix)
+    if abs(total - 1.0) > 1e-9:
+        raise ValueError(f"data.pool_mix: fractions must sum to 1, got {total:g}")
+    shifts = [part[1] for part in mix]
+    if len(set(shifts)) != len(shifts):
+        raise ValueError(f"data.pool_mix: each part needs its own shift, got {shifts}")
+    sizes = [int(round(fraction * pool_size)) for fraction, _ in mix[:-1]]
+    sizes.append(pool_size - sum(sizes))
+    if min(sizes) < 1:
+        raise ValueError(f"data.pool_mix: a part of {mix} gets no image of the pool of {pool_size}")
+    return [(f"lspet@{shift:g}", size, float(shift)) for size, (_, shift) in zip(sizes, mix)]
 
 
 def _type_name(tp) -> str:
@@ -534,6 +575,11 @@ def validate_config(config: RunConfig) -> None:
                          "set data.dataset=lsp_lspet or mpii to use it, or data.root=null")
     if d.dataset == "synthetic":
         _choice(d.num_joints, (14, 16), "data.num_joints")
+    if d.pool_mix is not None:
+        if d.dataset != "synthetic":
+            raise ValueError(f"data.pool_mix: only the synthetic dataset has a generated pool, got "
+                             f"data.dataset={d.dataset}; set data.pool_mix=null")
+        pool_parts(d.pool_mix, d.pool_size)  # raises naming data.pool_mix
     if d.mpii_annotation is not None and d.dataset != "mpii":
         raise ValueError(f"data.mpii_annotation: only read for data.dataset=mpii, got {d.mpii_annotation!r} "
                          f"with data.dataset={d.dataset}; remove it or set data.mpii_annotation=null")

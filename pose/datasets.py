@@ -17,7 +17,7 @@ from torch.utils.data import Dataset
 
 from gammaal.al.seeding import derive_seed
 
-from .config import RunConfig
+from .config import RunConfig, pool_parts
 from .protocol import effective_protocol
 from .validation import check_image_files
 
@@ -152,16 +152,23 @@ def prepare_data(config: RunConfig) -> ActiveLearningData:
     size = config.model.input_size
     protocol = effective_protocol(config)
     if d.dataset == "synthetic":
-        def make(n, domain, seed, augment):
+        def make(n, domain, seed, augment, shift=None):
             return pose_data.SyntheticPoseDataset(n, domain=domain, num_joints=d.num_joints, input_size=size,
-                                                  seed=seed, augment=augment, cache="memory" if d.cache else None)
+                                                  seed=seed, augment=augment, shift=shift,
+                                                  cache="memory" if d.cache else None)
 
-        eval_parts = [("lsp", make(d.base_size, "lsp", d.data_seed, False)),
-                      ("lspet", make(d.pool_size, "lspet", d.data_seed + 1, False))]
+        # The pool's parts (data.pool_mix): part 0 draws from data_seed + 1 as the unmixed pool does,
+        # later parts from data_seed + 10 + j (data_seed + 2 is the test set).
+        parts = pool_parts(d.pool_mix, d.pool_size)
+
+        def views(augment):
+            pool = [(name, make(n, "lspet", d.data_seed + (1 if j == 0 else 10 + j), augment, shift))
+                    for j, (name, n, shift) in enumerate(parts)]
+            return [("lsp", make(d.base_size, "lsp", d.data_seed, augment))] + pool
+
+        eval_parts = views(False)
         # Without augmentation both views share one dataset object, hence one render cache.
-        train_parts = eval_parts if not d.augment else [
-            ("lsp", make(d.base_size, "lsp", d.data_seed, True)),
-            ("lspet", make(d.pool_size, "lspet", d.data_seed + 1, True))]
+        train_parts = eval_parts if not d.augment else views(True)
         test = UnionDataset([("lsp", make(d.test_size, "lsp", d.data_seed + 2, False))])
         base = np.arange(d.base_size)
         metric_name, default_threshold, random_base = "PCK", 0.2, False

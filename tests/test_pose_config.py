@@ -152,3 +152,45 @@ def test_threads_are_pinned_by_default():
     assert RunConfig().train.threads == 1
     for preset in ("synthetic", "lsp_lspet", "mpii"):
         assert load_config(preset).train.threads is not None
+
+
+def test_pool_mix_builds_groups_of_the_stated_shifts_and_sizes():
+    from pose.config import load_config, pool_parts
+    from pose.data.synthetic import domain_params
+    from pose.datasets import prepare_data
+
+    config = load_config("synthetic", ["data.base_size=4", "data.pool_size=10", "data.test_size=2",
+                                       "active.budget=2", "data.pool_mix=[[0.7,0.3],[0.3,1.0]]"])
+    validate_config(config)
+    data = prepare_data(config)
+    view = data.eval_view
+    assert view.names == ["lsp", "lspet@0.3", "lspet@1"]
+    assert np.diff(view.offsets).tolist() == [4, 7, 3]
+    mild, hard = view.datasets[1], view.datasets[2]
+    assert mild.params == domain_params(0.3) and hard.params == domain_params(1.0)
+    assert mild.seed != hard.seed and config.data.data_seed + 2 not in (mild.seed, hard.seed)  # not the test set's
+    # Part 0 draws what the unmixed pool draws (same seed): its labels agree image by image.
+    plain = prepare_data(load_config("synthetic", ["data.base_size=4", "data.pool_size=10", "data.test_size=2",
+                                                   "active.budget=2", "data.pool_mix=[[1.0,1.0]]"])).eval_view
+    unmixed = prepare_data(load_config("synthetic", ["data.base_size=4", "data.pool_size=10",
+                                                     "data.test_size=2", "active.budget=2"])).eval_view
+    assert unmixed.names == ["lsp", "lspet"] and plain.names == ["lsp", "lspet@1"]
+    np.testing.assert_array_equal(plain.joints, unmixed.joints)
+    assert pool_parts([[0.5, 0.2], [0.25, 0.5], [0.25, 1.0]], 9) == [
+        ("lspet@0.2", 4, 0.2), ("lspet@0.5", 2, 0.5), ("lspet@1", 3, 1.0)]
+
+
+@pytest.mark.parametrize("mix, message", [
+    ("[[0.5,0.3],[0.6,1.0]]", "fractions must sum to 1"),
+    ("[[1.0,1.5]]", r"data.pool_mix\[0\]\[1\]: shift must be in \[0, 1\]"),
+    ("[[0.0,0.3],[1.0,1.0]]", r"data.pool_mix\[0\]\[0\]: fraction must be in \(0, 1\]"),
+    ("[[0.5,0.3],[0.5,0.3]]", "each part needs its own shift"),
+    ("[[0.5]]", r"data.pool_mix\[0\]: expected \[fraction, shift\]"),
+    ("[[0.9995,0.3],[0.0005,1.0]]", "gets no image"),
+    ("[]", "at least one"),
+])
+def test_bad_pool_mix_is_refused_naming_the_field(mix, message):
+    from pose.config import load_config
+
+    with pytest.raises(ValueError, match=message):
+        validate_config(load_config("synthetic", [f"data.pool_mix={mix}"]))
