@@ -1,7 +1,7 @@
 """``python -m pose bench``: what a pose run costs, measured in one run on one device with the engine's own pieces.
 
 - training images/s of the backbone alone (the network the engine builds for ``random``: taps, no head)
-  and with each loss head of the config's strategies (built by the engine's ``_build_network``, trained by
+  and with each loss head of the config's strategies (built by :func:`gammaal.al.engine.build_network`, trained by
   :func:`gammaal.al.training.train_network`), and the time ratio head/backbone paired by repeat (target ≤ 1.10);
 - pool-scoring images/s (:func:`gammaal.al.scoring.measure` with outputs and embeddings, as a selection scores);
 - k-center core-set selection (:func:`gammaal.al.strategies.k_center_greedy`) on a random N × D pool as the
@@ -34,7 +34,7 @@ from torch.utils.data import Subset
 from tqdm.auto import tqdm
 
 from gammaal.al.distributed import DistributedContext, resolve_device
-from gammaal.al.engine import _build_network, _Run
+from gammaal.al.engine import build_network
 from gammaal.al.results import t_interval
 from gammaal.al.scoring import measure
 from gammaal.al.settings import RunSettings
@@ -170,8 +170,7 @@ class _Bench:
 
     def network(self, heads: list[str], channels_last: bool = False):
         settings = dataclasses.replace(self.settings, channels_last=channels_last)
-        run = _Run(self.task, settings, Path("."), self.ctx, resume=False, hook=None, progress=False)
-        return _build_network(run, heads, 0, 0)
+        return build_network(self.task, settings, heads, seed=0, init_seed=0, ctx=self.ctx)
 
     def train_seconds(self, network, amp: str | None = None, channels_last: bool = False) -> tuple[float, float]:
         opt = dataclasses.replace(self.settings.optimisation(1), epochs=1, keep_best=False, plateau_patience=None,
