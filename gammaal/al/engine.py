@@ -286,7 +286,12 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
         labelled_embeddings = measure(network, task, own, np.arange(len(own)), ctx, needs={"embeddings"},
                                       **_scoring(s)).embeddings
     predicted = measured.predicted_loss.get(name)
-    scores = Scores(num_candidates=candidates.size, predicted_loss=predicted, embeddings=measured.embeddings,
+    embeddings = measured.embeddings
+    if embeddings is not None and ctx.device.type == "cuda" and getattr(strategy, "device_embeddings", False):
+        embeddings = torch.as_tensor(embeddings, device=ctx.device)  # e.g. core-set selects on the GPU
+        if labelled_embeddings is not None:
+            labelled_embeddings = torch.as_tensor(labelled_embeddings, device=ctx.device)
+    scores = Scores(num_candidates=candidates.size, predicted_loss=predicted, embeddings=embeddings,
                     labelled_embeddings=labelled_embeddings, outputs=measured.outputs,
                     mc_samples=measured.mc_samples, per_item=measured.per_item)
     positions = None
