@@ -1,10 +1,12 @@
 """Scoring cost of every registered strategy per pool image, relative to one forward pass, in the same run.
 
-``python -m benchmarks.strategy_cost [--repeats 5] [--pool 24]`` builds the micro pose task (an 8-channel
-hourglass on 64 px synthetic images, CPU, one thread), a network per strategy as the engine does (its loss or
-auxiliary head, its model adaptation), and times :func:`gammaal.al.scoring.measure` on the pool with the
-strategy's needs (and its ``prepare`` on the 4-image labelled set) against the same call with no needs — one
-forward pass plus the true loss. Best of ``--repeats``; prints the ratio per strategy.
+``python -m benchmarks.strategy_cost [--repeats 5] [--pool 24]`` builds the micro pose task (the shipped
+``micro`` preset, ``pose/configs/micro.yaml``: an 8-channel hourglass on 64 px synthetic images, CPU, one thread,
+with ``--pool`` pool and ``--labelled`` base images), a network per strategy with the engine's own builder
+(:func:`gammaal.al.engine.build_network`: its loss or auxiliary head, its model adaptation), and times
+:func:`gammaal.al.scoring.measure` on the pool with the strategy's needs (and its ``prepare`` on the 4-image
+labelled set) against the same call with no needs — one forward pass plus the true loss. Best of ``--repeats``;
+prints the ratio per strategy.
 """
 from __future__ import annotations
 
@@ -13,37 +15,12 @@ import time
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
 
 from gammaal.al.distributed import DistributedContext
-from gammaal.al.loss_prediction import AuxiliarySpec, HeadSpec, LossPredictionModel
+from gammaal.al.engine import build_network
 from gammaal.al.scoring import measure
+from gammaal.al.settings import RunSettings
 from gammaal.al.strategies import STRATEGIES
-
-MICRO = {
-    "name": "micro", "seeds": 1,
-    "model": {"nstack": 1, "channels": 8, "input_size": 64, "stem_channels": [8, 8]},
-    "data": {"dataset": "synthetic", "base_size": 4, "pool_size": 24, "test_size": 4},
-    "train": {"epochs": 1, "batch_size": 2, "eval_batch_size": 16, "device": "cpu", "threads": 1},
-    "active": {"strategies": ["random"], "cycles": 1, "budget": 2},
-}
-
-
-def _network(task, name: str) -> LossPredictionModel:
-    strategy = STRATEGIES[name]
-    heads, auxiliary = {}, {}
-    if strategy.head is not None:
-        heads[name] = HeadSpec(strategy.head, strategy.objective, tuple(task.head_taps.get(strategy.head, ())) or None,
-                               dict(task.head_options.get(strategy.head, {})))
-    if strategy.auxiliary is not None:
-        kind = strategy.auxiliary
-        auxiliary[name] = AuxiliarySpec(kind, tuple(task.head_taps.get(kind, ())) or None,
-                                        dict(task.head_options.get(kind, {})))
-    model = strategy.adapt_model(task.build_model())
-    network = LossPredictionModel(model, task.taps, heads=heads, auxiliary=auxiliary,
-                                  embedding_taps=task.embedding_taps)
-    network.initialize(next(iter(DataLoader(task.labelled, batch_size=2)))["image"], seed=0)
-    return network.eval()
 
 
 def _seconds(call, repeats: int) -> float:
@@ -56,8 +33,8 @@ def _seconds(call, repeats: int) -> float:
 
 
 def main(argv=None) -> None:
-    from pose.config import config_from_dict
-    from pose.task import PoseTask
+    from pose.config import config_from_dict, load_config_data
+    from pose.task import PoseTask, engine_settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -66,8 +43,11 @@ def main(argv=None) -> None:
     parser.add_argument("--only", nargs="*", help="strategies to time (default: all registered)")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    config = config_from_dict(dict(MICRO, data=dict(MICRO["data"], pool_size=args.pool, base_size=args.labelled)))
+    micro = load_config_data("micro")
+    config = config_from_dict(dict(micro, data=dict(micro["data"], pool_size=args.pool, base_size=args.labelled),
+                                   active={"strategies": ["random"], "cycles": 1, "budget": 2}))
     task = PoseTask(config)
+    settings = RunSettings.create(**engine_settings(config))
     ctx = DistributedContext()
     pool = np.arange(len(task.pool))
     kwargs = {"batch_size": 16, "mc_passes": 10}
@@ -76,8 +56,7 @@ def main(argv=None) -> None:
     print(f"{'strategy':<20}{'x forward':>10}{'ms / image':>12}")
     for name in args.only or STRATEGIES.names():
         strategy = STRATEGIES[name]
-        torch.manual_seed(0)
-        network = _network(task, name)
+        network = build_network(task, settings, [name], seed=0, init_seed=0, ctx=ctx).eval()
         forward = _seconds(lambda: measure(network, task, task.pool, pool, ctx, **kwargs), args.repeats)
 
         def score():

@@ -1,14 +1,14 @@
 """``python -m pose bench``: what a pose run costs, measured in one run on one device with the engine's own pieces.
 
 - training images/s of the backbone alone (the network the engine builds for ``random``: taps, no head)
-  and with each loss head of the config's strategies (built by the engine's ``_build_network``, trained by
+  and with each loss head of the config's strategies (built by :func:`gammaal.al.engine.build_network`, trained by
   :func:`gammaal.al.training.train_network`), and the time ratio head/backbone paired by repeat (target ≤ 1.10);
 - pool-scoring images/s (:func:`gammaal.al.scoring.measure` with outputs and embeddings, as a selection scores);
-- k-center core-set selection (:func:`gammaal.al.strategies.k_center_greedy`) on a random N × D pool as the
-  engine calls it (numpy embeddings: on the CPU) and, on CUDA, on the device; below the paper size
-  (100 000 × 256, budget 1 000, 1 000 labelled) the time is also given scaled linearly in N · (budget + labelled),
-  an underestimate (a small pool's per-step temporaries sit in cache: 2 000 × 256 scaled to 89 s where the full
-  size measured 347 s on the same CPU);
+- k-center core-set selection (:func:`gammaal.al.strategies.k_center_greedy`) on a random N × D float32 pool as
+  the engine calls it: numpy embeddings on the CPU and, on CUDA, tensors on the device (a CUDA run hands the
+  core-set strategy its embeddings there); below the paper size (100 000 × 256, budget 1 000, 1 000 labelled)
+  the time is also given scaled linearly in N · (budget + labelled), slightly low (a small pool sits in cache:
+  2 000 × 256 scaled to 14.2 s where the full size measured 14.7 s on one core of the same CPU);
 - peak memory: ``torch.cuda.max_memory_allocated`` per network on CUDA, the process's peak RSS on CPU;
 - on CUDA: fp32 vs bf16 autocast vs channels_last (vs both) for the network with every head.
 
@@ -34,7 +34,7 @@ from torch.utils.data import Subset
 from tqdm.auto import tqdm
 
 from gammaal.al.distributed import DistributedContext, resolve_device
-from gammaal.al.engine import _build_network, _Run
+from gammaal.al.engine import build_network
 from gammaal.al.results import t_interval
 from gammaal.al.scoring import measure
 from gammaal.al.settings import RunSettings
@@ -170,8 +170,7 @@ class _Bench:
 
     def network(self, heads: list[str], channels_last: bool = False):
         settings = dataclasses.replace(self.settings, channels_last=channels_last)
-        run = _Run(self.task, settings, Path("."), self.ctx, resume=False, hook=None, progress=False)
-        return _build_network(run, heads, 0, 0)
+        return build_network(self.task, settings, heads, seed=0, init_seed=0, ctx=self.ctx)
 
     def train_seconds(self, network, amp: str | None = None, channels_last: bool = False) -> tuple[float, float]:
         opt = dataclasses.replace(self.settings.optimisation(1), epochs=1, keep_best=False, plateau_patience=None,
@@ -230,9 +229,10 @@ def _coreset(b: _Bench, pool: int, dim: int, budget: int, labelled: int) -> list
     centres = torch.randn(labelled, dim, generator=generator)
     full_pool, _, full_budget, full_labelled = PAPER_CORESET
     scale = full_pool * (full_budget + full_labelled) / (pool * (budget + labelled))
-    devices = [("cpu (as the engine calls it)", features.numpy(), centres.numpy())]
+    devices = [("cpu (numpy: as a CPU run calls it)", features.numpy(), centres.numpy())]
     if b.ctx.device.type == "cuda":
-        devices.append((str(b.ctx.device), features.to(b.ctx.device), centres.to(b.ctx.device)))
+        devices.append((f"{b.ctx.device} (as a CUDA run calls it)", features.to(b.ctx.device),
+                        centres.to(b.ctx.device)))
     costs = []
     for name, x, c in devices:
         device = torch.device("cpu") if isinstance(x, np.ndarray) else b.ctx.device
@@ -337,7 +337,7 @@ def markdown(r: BenchResult) -> str:
               "at 100 000 × 256, 1 000 + 1 000 |", "|---|---|---|---|---|---|---|"]
     for c in r.coreset:
         full = c.pool == PAPER_CORESET[0] and c.budget + c.labelled == sum(PAPER_CORESET[2:])
-        note = "" if full else " (scaled linearly: low, a small pool sits in cache)"
+        note = "" if full else " (scaled linearly: slightly low, a small pool sits in cache)"
         scaled = f"{c.paper_size_seconds:.3g} s{note}"
         cpu = "–" if c.cpu_seconds is None else f"{c.cpu_seconds:.3g}"
         lines.append(f"| {c.device} | {c.pool} × {c.dim} | {c.budget} | {c.labelled} | {c.seconds:.3g} | {cpu} | "

@@ -1,21 +1,17 @@
-"""The micro pose config shared by the pose run tests: an 8-channel hourglass on 64 px, a dozen images."""
+"""The micro pose config shared by the pose run tests: the shipped ``micro`` preset (8-channel hourglass, 64 px)."""
 from pathlib import Path
 
 from pose.checkpoint import read_json
+from pose.config import load_config_data
 
 ALL = ["random", "coreset", "ll", "llpp", "llpp_conv"]
 
 
 def micro(**sections) -> dict:
-    """A config small enough for a unit test: 8-channel hourglass on 64 px, a dozen images, 1 epoch."""
-    config = {
-        "name": "micro",
-        "seeds": 1,
-        "model": {"nstack": 1, "channels": 8, "input_size": 64, "stem_channels": [8, 8]},
-        "data": {"dataset": "synthetic", "base_size": 4, "pool_size": 12, "test_size": 4},
-        "train": {"epochs": 1, "batch_size": 2, "eval_batch_size": 16, "device": "cpu", "threads": 1},
-        "active": {"strategies": ALL, "cycles": 2, "budget": 2},
-    }
+    """A config small enough for a unit test: the shipped ``micro`` preset (``pose/configs/micro.yaml``:
+    8-channel hourglass on 64 px, a dozen images, 1 epoch), a section dict updating that section, any other
+    value replacing it."""
+    config = load_config_data("micro")
     for name, values in sections.items():
         if isinstance(values, dict):
             config[name].update(values)

@@ -53,7 +53,7 @@ from .strategies import STRATEGIES, Scores, run_selection
 from .task import Task
 from .training import train_network
 
-__all__ = ["run", "StepHook"]
+__all__ = ["run", "build_network", "StepHook"]
 
 StepHook = Callable[[str, int, int, str], None]
 """``hook(strategy, seed, cycle, step)``, called after each completed step ("trained", "selected", "finished")."""
@@ -286,7 +286,12 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
         labelled_embeddings = measure(network, task, own, np.arange(len(own)), ctx, needs={"embeddings"},
                                       **_scoring(s)).embeddings
     predicted = measured.predicted_loss.get(name)
-    scores = Scores(num_candidates=candidates.size, predicted_loss=predicted, embeddings=measured.embeddings,
+    embeddings = measured.embeddings
+    if embeddings is not None and ctx.device.type == "cuda" and getattr(strategy, "device_embeddings", False):
+        embeddings = torch.as_tensor(embeddings, device=ctx.device)  # e.g. core-set selects on the GPU
+        if labelled_embeddings is not None:
+            labelled_embeddings = torch.as_tensor(labelled_embeddings, device=ctx.device)
+    scores = Scores(num_candidates=candidates.size, predicted_loss=predicted, embeddings=embeddings,
                     labelled_embeddings=labelled_embeddings, outputs=measured.outputs,
                     mc_samples=measured.mc_samples, per_item=measured.per_item)
     positions = None
@@ -348,18 +353,55 @@ class _SharedBase:
         return state, to_dict(record)
 
 
-def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int,
-                   adapt: bool = True) -> LossPredictionModel:
-    """The task's model, seeded with ``init_seed``, with the loss heads of the strategies ``names``.
+def build_network(task: Task, settings: RunSettings, strategies: Sequence[str], *, seed: int = 0,
+                  init_seed: int | None = None, ctx: DistributedContext | None = None,
+                  adapt: bool = True) -> LossPredictionModel:
+    """The network the engine trains for ``strategies``: the task's model with their loss and auxiliary heads.
 
-    Each head's initial weights depend on ``(seed, strategy)`` only, so a strategy starts the same whatever
-    else the run includes (and can take its slice of the shared base).
+    This is the one builder of the engine (every cycle, the shared base, a resume) and of the tools that
+    must measure what the engine runs (``python -m pose bench``, ``benchmarks/strategy_cost.py``). It lives
+    here rather than in :mod:`gammaal.al.loss_prediction` because it reads the strategy registry (each
+    strategy's head, objective, auxiliary head and model adaptation) and the run settings (margin,
+    detaching, SyncBatchNorm, channels_last), which the model module does not know about.
+
+    Parameters
+    ----------
+    task : Task
+        Provides the model (``build_model``), its taps (``taps``, ``embedding_taps``, ``head_taps``) and
+        the head options (``head_kinds``, ``head_options``); its labelled set gives the example batch (first
+        two items) that sizes the lazy head layers.
+    settings : RunSettings
+        Uses ``margin``, ``detach``, ``gamma_quantile``, ``sync_batchnorm`` and ``channels_last``.
+    strategies : sequence of str
+        Names in :data:`gammaal.al.STRATEGIES` whose heads the network carries (none for e.g. ``["random"]``:
+        the backbone with its taps).
+    seed : int
+        Seeds the heads' initial weights: each head depends on ``(seed, strategy)`` only, so a strategy
+        starts the same whatever else the network carries (and can take its slice of the shared base).
+    init_seed : int, optional
+        ``torch.manual_seed`` before the model is built (its initial weights); default ``seed``.
+    ctx : DistributedContext, optional
+        The device to build on (and whether SyncBatchNorm applies); default a single CPU process.
+    adapt : bool
+        Apply each strategy's ``adapt_model`` (e.g. MC dropout's dropout layers); the shared base is built
+        with ``adapt=False`` (the task's model as built).
+
+    Returns
+    -------
+    LossPredictionModel
+        Initialised (lazy layers sized), on ``ctx.device``, in training mode; in channels_last memory format
+        when ``settings.channels_last``.
+
+    Raises
+    ------
+    KeyError
+        An unknown strategy name (as :data:`gammaal.al.STRATEGIES` raises it).
     """
-    s = run.settings
-    torch.manual_seed(init_seed)
-    task = run.task
+    s = settings
+    ctx = ctx if ctx is not None else DistributedContext()
+    torch.manual_seed(seed if init_seed is None else init_seed)
     heads = {}
-    for n in names:
+    for n in strategies:
         kind = STRATEGIES[n].head
         kind = task.head_kinds.get(kind, kind)
         if kind is not None:
@@ -367,22 +409,28 @@ def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int,
             heads[n] = HeadSpec(kind, STRATEGIES[n].objective, taps, dict(task.head_options.get(kind, {})))
     auxiliary = {n: AuxiliarySpec(STRATEGIES[n].auxiliary, tuple(task.head_taps.get(STRATEGIES[n].auxiliary, ()))
                                   or None, dict(task.head_options.get(STRATEGIES[n].auxiliary, {})))
-                 for n in names if STRATEGIES[n].auxiliary is not None}
+                 for n in strategies if STRATEGIES[n].auxiliary is not None}
     model = task.build_model()
     if adapt:  # a strategy's own network (the shared base is the task's model as built)
-        for n in names:
+        for n in strategies:
             model = STRATEGIES[n].adapt_model(model)
-    if s.sync_batchnorm and run.ctx.distributed and run.ctx.device.type == "cuda":
+    if s.sync_batchnorm and ctx.distributed and ctx.device.type == "cuda":
         model = nn.SyncBatchNorm.convert_sync_batchnorm(model)  # before the taps are hooked
     network = LossPredictionModel(model, task.taps, margin=s.margin, detach=s.detach, heads=heads,
                                   embedding_taps=task.embedding_taps, auxiliary=auxiliary,
-                                  gamma_quantile=s.gamma_quantile).to(run.ctx.device)
-    loader = DataLoader(run.task.labelled, batch_size=min(2, len(run.task.labelled)))
-    inputs, _ = to_device(run.task.split_batch(next(iter(loader))), run.ctx.device, s.channels_last)
+                                  gamma_quantile=s.gamma_quantile).to(ctx.device)
+    loader = DataLoader(task.labelled, batch_size=min(2, len(task.labelled)))
+    inputs, _ = to_device(task.split_batch(next(iter(loader))), ctx.device, s.channels_last)
     network.initialize(inputs, seed=seed)
     if s.channels_last:  # after the lazy head layers have their shapes
         network = network.to(memory_format=torch.channels_last)
     return network
+
+
+def _build_network(run: _Run, names: Sequence[str], seed: int, init_seed: int,
+                   adapt: bool = True) -> LossPredictionModel:
+    """:func:`build_network` for a step of ``run``."""
+    return build_network(run.task, run.settings, names, seed=seed, init_seed=init_seed, ctx=run.ctx, adapt=adapt)
 
 
 def _scoring(s: RunSettings) -> dict:
