@@ -216,6 +216,7 @@ def prepare_data(config: RunConfig) -> ActiveLearningData:
         check_image_files([ds for _, ds in train_parts + eval_parts] + test.datasets, d.root)
     for dataset in {id(ds): ds for ds in [d for _, d in train_parts + eval_parts] + test.datasets}.values():
         dataset.use_protocol(protocol)  # heatmap targets and augmentation ranges
+        dataset.heatmap_sigma = d.heatmap_sigma
     train_view, eval_view = UnionDataset(train_parts), UnionDataset(eval_parts)
     pool_size = len(train_view) - base.size
     if a.cycles * a.budget > pool_size:

@@ -83,6 +83,7 @@ NUMERIC_RANGES: dict[str, Range] = {
     "data.data_seed": AT_LEAST_0,
     "data.pck_threshold": POSITIVE,
     "data.num_workers": AT_LEAST_0,
+    "data.heatmap_sigma": POSITIVE,
     "train.epochs": AT_LEAST_0,
     "train.base_epochs": AT_LEAST_0,
     "train.batch_size": Range(2),  # BatchNorm needs two images

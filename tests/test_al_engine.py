@@ -32,6 +32,7 @@ def toy_task():
 def comparable(record: CycleRecord) -> dict:
     d = to_dict(record)
     d.pop("seconds")
+    d.pop("selection_seconds")
     d["training"].pop("seconds")
     return d
 

@@ -166,7 +166,8 @@ def test_two_cycle_run_writes_expected_records(full_run):
                 assert gamma["theta"] > 0 and 0 <= gamma["ks_statistic"] <= 1
                 assert {"prob_within", "empirical", "phi", "delta"} <= set(gamma["deltas"][0])
             assert r["training"]["history"] and r["seconds"] > 0
-        assert records[2]["selected"] == []
+        assert records[2]["selected"] == [] and records[2]["selection_seconds"] == 0
+        assert all(0 < r["selection_seconds"] < r["seconds"] for r in records[:2])
         chosen = []
         for r in records[:2]:
             assert len(r["selected"]) == 2 and set(r["selected"]) <= set(r["candidates"])

@@ -220,7 +220,9 @@ def _run_strategy(run: _Run, name: str, seed: int, base: _SharedBase | None, poi
             _save(run, directory, cycle, "trained", labelled, network, record)
             run.done(name, seed, cycle, "trained")
         if cycle < s.cycles:
+            selecting = time.perf_counter()
             _select(run, name, seed, cycle, network, labelled, record)
+            record.selection_seconds = time.perf_counter() - selecting
         record.seconds += time.perf_counter() - started
         step = "selected" if cycle < s.cycles else "finished"
         _save(run, directory, cycle, step, labelled, None, record)

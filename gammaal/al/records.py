@@ -115,6 +115,11 @@ class CycleRecord:
         Every scored pool index with its predicted (or None) and true loss.
     scores : list of float or None
         Aligned with ``candidates``: the value the strategy ranked by (``Strategy.score``), or None.
+    seconds : float
+        Wall time of the cycle (training, evaluation, selection).
+    selection_seconds : float
+        Wall time of the selection alone: scoring the pool (one forward pass, plus whatever the strategy
+        needs: Monte Carlo passes, per-item gradients, ...) and choosing; 0 in the last cycle.
     """
 
     strategy: str
@@ -141,6 +146,7 @@ class CycleRecord:
     true_loss: list[float] = field(default_factory=list)
     scores: list[float] | None = None
     seconds: float = 0.0
+    selection_seconds: float = 0.0
 
 
 def to_dict(record) -> dict:

@@ -116,6 +116,8 @@ class PoseDataset(torch.utils.data.Dataset, ABC):
     #: training augmentation draws from; :meth:`use_protocol` sets them from a :class:`pose.protocol.Protocol`.
     heatmap_peak: float = 1.0
     heatmap_window: int | None = None
+    #: Gaussian sigma of the targets in heatmap pixels; None: :func:`heatmap_sigma` (1.75 px at 64 x 64, scaled).
+    heatmap_sigma: float | None = None
     augment_spec: AugmentSpec = AugmentSpec()
     #: Training draw U(a, b) of the person-box margin (boxes built from joints with margin ``box_margin``).
     box_margin_train: tuple[float, float] | None = None
@@ -171,8 +173,8 @@ class PoseDataset(torch.utils.data.Dataset, ABC):
         if params.flip:
             # The mirrored person's left limbs now look like right limbs: relabel.
             points, visible = points[self._flip_perm], visible[self._flip_perm]
-        target, inside = gaussian_heatmaps(points, visible, self.heatmap_size, peak=self.heatmap_peak,
-                                           window=self.heatmap_window)
+        target, inside = gaussian_heatmaps(points, visible, self.heatmap_size, sigma=self.heatmap_sigma,
+                                           peak=self.heatmap_peak, window=self.heatmap_window)
 
         return {
             # numpy, not torch ops: a per-sample torch op pays thread-pool overhead in workers.
