@@ -1,7 +1,9 @@
 """Paired statistics of a run: strategies share each seed's base model, so compare them seed by seed.
 
 For every stage and attribute (:data:`ATTRIBUTES`: PCK of the selected images — paper Table 3a —,
-test PCK — Table 3b —, Spearman of predicted vs true pool loss, mean true loss of the selection):
+test PCK — Table 3b —, Spearman of predicted vs true pool loss, mean true loss of the selection; and
+when the pool has groups, the share of the selection from each group but the first, e.g. the hard part
+of a mixed synthetic pool):
 
 - :func:`strategy_summaries`: mean ± 95 % Student-t half-width of each strategy over its seeds;
 - :func:`paired_differences`: strategy − reference per seed, over the seeds both have, with the
@@ -37,11 +39,11 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-from gammaal.al.results import Results, t_interval
+from gammaal.al.results import SHARE_PREFIX, Results, t_interval
 
 from .strategies import STRATEGIES
 
-__all__ = ["Attribute", "ATTRIBUTES", "StrategySummary", "PairedDifference", "TieFraction", "TieSummary",
+__all__ = ["Attribute", "ATTRIBUTES", "share_attribute", "default_attributes", "StrategySummary", "PairedDifference", "TieFraction", "TieSummary",
            "strategy_summaries", "paired_differences", "tie_fractions", "tie_summaries", "paired_markdown",
            "paired_tables", "rows_csv"]
 
@@ -124,12 +126,30 @@ def _interval(values: np.ndarray) -> tuple[int, float, float | None]:
     return int(values.size), mean, (None if values.size < 2 else half)
 
 
-def _attributes(attributes: Sequence[str] | None) -> list[Attribute]:
-    names = list(ATTRIBUTES) if attributes is None else list(attributes)
+def share_attribute(group: str) -> Attribute:
+    """The fraction of a stage's selection drawn from pool group ``group`` (e.g. the hard part of a pool)."""
+    return Attribute(f"{SHARE_PREFIX}{group}", f"share of the selected images from pool group {group}", True, True)
+
+
+def default_attributes(results: Results) -> list[str]:
+    """:data:`ATTRIBUTES`, then the share of every pool group but the first when the pool has several
+    (synthetic ``data.pool_mix``: the hard part; LSP+LSPET: LSPET)."""
+    return list(ATTRIBUTES) + [share_attribute(g).name for g in results.groups()[1:]]
+
+
+def _attributes(attributes: Sequence[str] | None, results: Results | None = None) -> list[Attribute]:
+    names = (default_attributes(results) if results is not None else list(ATTRIBUTES)) if attributes is None \
+        else list(attributes)
+    chosen = []
     for name in names:
-        if name not in ATTRIBUTES:
-            raise ValueError(f"attributes: unknown attribute {name!r}; known: {list(ATTRIBUTES)}")
-    return [ATTRIBUTES[n] for n in names]
+        if name.startswith(SHARE_PREFIX) and len(name) > len(SHARE_PREFIX):
+            chosen.append(share_attribute(name[len(SHARE_PREFIX):]))
+        elif name in ATTRIBUTES:
+            chosen.append(ATTRIBUTES[name])
+        else:
+            raise ValueError(f"attributes: unknown attribute {name!r}; known: {list(ATTRIBUTES)} "
+                             f"or {SHARE_PREFIX}<group>")
+    return chosen
 
 
 def _stages(results: Results, attribute: Attribute):
@@ -142,7 +162,7 @@ def _stages(results: Results, attribute: Attribute):
 def strategy_summaries(results: Results, attributes: Sequence[str] | None = None) -> list[StrategySummary]:
     """Per attribute, stage and strategy: mean ± 95 % t interval over the seeds with a value (none: no row)."""
     rows = []
-    for attribute in _attributes(attributes):
+    for attribute in _attributes(attributes, results):
         for strategy in results.strategies:
             table = results.values(strategy, attribute.name)
             for stage, column in _stages(results, attribute):
@@ -162,7 +182,7 @@ def paired_differences(results: Results, reference: str,
     if reference not in results.strategies:
         raise ValueError(f"reference: {reference!r} is not a strategy of this run ({results.strategies})")
     rows = []
-    for attribute in _attributes(attributes):
+    for attribute in _attributes(attributes, results):
         base = results.values(reference, attribute.name)
         for strategy in results.strategies:
             if strategy == reference:

@@ -142,3 +142,29 @@ def test_bad_arguments_name_themselves(results):
         paired.tie_fractions(results, rtol=-1.0)
     with pytest.raises(ValueError, match="attributes"):
         paired.strategy_summaries(results, ["pck"])
+
+
+def test_group_shares_of_the_selection_and_their_paired_differences():
+    # Three seeds of two strategies; the pool has an easy and a hard group; ll picks (hard, easy) counts.
+    picks = {"ll": [(1, 3), (2, 2), (0, 4)], "llpp": [(3, 1), (3, 1), (1, 3)]}
+    records = {}
+    for strategy, counts in picks.items():
+        records[strategy] = {}
+        for seed, (hard, easy) in enumerate(counts):
+            first = _record(strategy, seed, 0, 0.5, pick=0.3, selected=range(4))
+            first.selected_groups = {"easy": easy, "hard": hard}
+            records[strategy][seed] = [first, _record(strategy, seed, 1, 0.6), _record(strategy, seed, 2, 0.6)]
+    results = Results(None, ["ll", "llpp"], [0, 1, 2], CYCLES, "PCK", records)
+    assert results.groups() == ["easy", "hard"]
+    assert paired.default_attributes(results)[-1] == "share:hard"  # every group but the first
+    shares = results.values("llpp", "share:hard")
+    assert shares[:, 0].tolist() == [0.75, 0.75, 0.25] and math.isnan(shares[0, 1])  # no selection recorded
+    row = next(r for r in paired.paired_differences(results, "ll", ["share:hard"]) if r.stage == 1)
+    mean, half = _by_hand([0.75 - 0.25, 0.75 - 0.5, 0.25 - 0.0])
+    assert row.mean == pytest.approx(mean) and row.half_width == pytest.approx(half)
+    summary = [r for r in paired.strategy_summaries(results) if r.attribute == "share:hard"]
+    assert {(r.strategy, r.stage) for r in summary} == {("ll", 1), ("llpp", 1)}
+    assert "share of the selected images from pool group hard" in paired.summary_markdown(results) or \
+        "share:hard" in paired.summary_markdown(results)
+    with pytest.raises(ValueError, match="unknown attribute 'share:'"):
+        paired.paired_differences(results, "ll", ["share:"])

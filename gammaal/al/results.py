@@ -13,9 +13,11 @@ from .checkpoint import CorruptRunFile, read_run_json
 from .records import CycleRecord, from_dict
 from .resume import recompute_fix
 
-__all__ = ["Results", "load_results", "t_interval", "CORRELATION_FIELDS"]
+__all__ = ["Results", "load_results", "t_interval", "CORRELATION_FIELDS", "SHARE_PREFIX"]
 
 CORRELATION_FIELDS = ("pearson", "spearman", "kendall")
+SHARE_PREFIX = "share:"
+"""``Results.values(strategy, "share:<group>")``: the selection's fraction from one pool group."""
 
 
 def t_interval(samples) -> tuple[float, float]:
@@ -49,16 +51,33 @@ class Results:
     def values(self, strategy: str, attribute: str) -> np.ndarray:
         """``attribute`` of every record of ``strategy`` as a (seeds, cycles + 1) float array (NaN where unset).
 
-        ``attribute`` is a :class:`CycleRecord` field, or ``"spearman"`` /
-        ``"kendall"`` / ``"pearson"`` for the loss correlations.
+        ``attribute`` is a :class:`CycleRecord` field, ``"spearman"`` /
+        ``"kendall"`` / ``"pearson"`` for the loss correlations, or ``"share:<group>"``
+        for the fraction of the cycle's selection from pool group ``<group>``
+        (:attr:`CycleRecord.selected_groups`).
         """
         table = np.full((len(self.seeds), self.cycles + 1), np.nan)
+        group = attribute[len(SHARE_PREFIX):] if attribute.startswith(SHARE_PREFIX) else None
         for row, seed in enumerate(self.seeds):
             for record in self.records[strategy][seed]:
-                source = record.correlation if attribute in CORRELATION_FIELDS else record
-                value = getattr(source, attribute, None) if source is not None else None
+                if group is not None:
+                    counts = record.selected_groups or {}
+                    total = sum(counts.values())
+                    value = counts.get(group, 0) / total if total else None
+                else:
+                    source = record.correlation if attribute in CORRELATION_FIELDS else record
+                    value = getattr(source, attribute, None) if source is not None else None
                 table[row, record.cycle] = np.nan if value is None else float(value)
         return table
+
+    def groups(self) -> list[str]:
+        """The pool groups named in the records' ``selected_groups``, in first-seen order."""
+        names: dict[str, None] = {}
+        for seeds in self.records.values():
+            for records in seeds.values():
+                for record in records:
+                    names.update(dict.fromkeys(record.selected_groups or {}))
+        return list(names)
 
     def intervals(self, strategy: str, attribute: str) -> list[tuple[float, float]]:
         """Per cycle, :func:`t_interval` over seeds of :meth:`values`."""
