@@ -173,7 +173,8 @@ def test_pool_mix_builds_groups_of_the_stated_shifts_and_sizes():
     plain = prepare_data(load_config("synthetic", ["data.base_size=4", "data.pool_size=10", "data.test_size=2",
                                                    "active.budget=2", "data.pool_mix=[[1.0,1.0]]"])).eval_view
     unmixed = prepare_data(load_config("synthetic", ["data.base_size=4", "data.pool_size=10",
-                                                     "data.test_size=2", "active.budget=2"])).eval_view
+                                                     "data.test_size=2", "active.budget=2",
+                                                     "data.pool_mix=null"])).eval_view
     assert unmixed.names == ["lsp", "lspet"] and plain.names == ["lsp", "lspet@1"]
     np.testing.assert_array_equal(plain.joints, unmixed.joints)
     assert pool_parts([[0.5, 0.2], [0.25, 0.5], [0.25, 1.0]], 9) == [
