@@ -155,6 +155,28 @@ def correlation_table(run: Run) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+def cost_table(run: Run) -> tuple[list[str], list[list]]:
+    """Selection cost per strategy, measured in the run: ``CycleRecord.selection_seconds`` per scored pool image
+    (scoring with whatever the strategy needs, and choosing), and its ratio to random's in the same seed and
+    stage — random scores one forward pass and the true loss, so the ratio is the cost in forward passes."""
+    reference = run.results.records.get("random", {})
+    header = ["strategy", "ms per pool image", "× random (same seed, stage)"]
+    rows = []
+    for strategy, seeds in run.strategies():
+        per_image, ratio = [], []
+        for seed, records in seeds.items():
+            for r in records:
+                if not r.selected or not r.candidates or r.selection_seconds <= 0:
+                    continue
+                per_image.append(1e3 * r.selection_seconds / len(r.candidates))
+                twin = [q for q in reference.get(seed, []) if q.cycle == r.cycle and q.selection_seconds > 0]
+                if twin and twin[0].candidates:
+                    ratio.append(per_image[-1] / (1e3 * twin[0].selection_seconds / len(twin[0].candidates)))
+        if per_image:
+            rows.append([_label(strategy), per_image, ratio])
+    return header, rows
+
+
 def gamma_table(run: Run) -> tuple[list[str], list[list]]:
     """Per strategy and cycle: fitted k, θ, KS of the training losses; per δ (in units of the mean μ = kθ)
     the exact and empirical fractions of pairs within δ, and φ(δ)."""
@@ -408,12 +430,14 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> Path
          table3b(run)),
         ("correlations", "Fig. 5: correlation of predicted and true loss on the scored pool; mean true loss of the "
                          "selected images vs the whole scored pool", correlation_table(run)),
+        ("cost", "Selection cost measured in this run (mean ± std over seeds and stages; wall time, so other "
+                 "load on the machine enters)", cost_table(run)),
         ("gamma", "Gamma analysis of per-image training losses (δ in units of the fitted mean μ = kθ): exact "
                   "P(\\|X−Y\\| ≤ δ) under the fit, empirical fraction of training pairs within δ, φ(δ)",
          gamma_table(run)),
     ]
     for name, title, (header, rows) in tables:
-        digits = 4 if name in ("gamma", "correlations") else 3
+        digits = 4 if name in ("gamma", "correlations") else 2 if name == "cost" else 3
         md = _markdown(header, rows, digits)
         atomic_write_text(out / f"{name}.md", f"### {title}\n\n{md}")
         atomic_write_text(out / f"{name}.csv", _csv(header, rows))
