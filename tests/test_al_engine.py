@@ -423,3 +423,26 @@ def test_damaged_run_files_name_the_file_and_the_fix(tmp_path):
     again = al.run(toy_task(), out, ["llpp"], seeds=1, resume=True, **SETTINGS)
     reference = al.run(toy_task(), tmp_path / "reference", ["llpp"], seeds=1, **SETTINGS)
     assert [comparable(r) for r in again.records["llpp"][0]] == [comparable(r) for r in reference.records["llpp"][0]]
+
+
+def test_a_dead_loss_head_is_reported(tmp_path, monkeypatch):
+    import gammaal.al.engine as engine
+    from gammaal.al.engine import CollapsedHeadWarning, collapsed_head
+
+    assert collapsed_head(np.zeros(3)) and collapsed_head(np.full(4, -2.5))
+    assert not collapsed_head(np.array([1.0, 1.0 + 1e-6])) and not collapsed_head(np.array([3.0]))
+    assert not collapsed_head(np.array([np.nan, np.nan]))
+    original = engine.build_network
+
+    def dead(*args, **kwargs):  # the ReLU before the head's output gets negative input for every item
+        network = original(*args, **kwargs)
+        with torch.no_grad():
+            for head in network.heads.values():
+                linears = [m for m in head.modules() if isinstance(m, torch.nn.Linear)]
+                linears[-2].weight.zero_()
+                linears[-2].bias.fill_(-1.0)
+        return network
+
+    monkeypatch.setattr(engine, "build_network", dead)
+    with pytest.warns(CollapsedHeadWarning, match=r"\[ll seed 0\] cycle 0: the loss head predicts one value"):
+        al.run(toy_task(), tmp_path / "dead", ["ll"], seeds=1, **{**SETTINGS, "epochs": 0, "cycles": 1})

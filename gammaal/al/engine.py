@@ -26,6 +26,7 @@ import datetime as _dt
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +54,7 @@ from .strategies import STRATEGIES, Scores, run_selection
 from .task import Task
 from .training import train_network
 
-__all__ = ["run", "build_network", "StepHook"]
+__all__ = ["run", "build_network", "StepHook", "CollapsedHeadWarning", "collapsed_head"]
 
 StepHook = Callable[[str, int, int, str], None]
 """``hook(strategy, seed, cycle, step)``, called after each completed step ("trained", "selected", "finished")."""
@@ -263,6 +264,25 @@ def _train_and_test(run: _Run, network: LossPredictionModel, name: str, seed: in
                        train_gamma=gamma_analysis(own_loss, s.gamma_deltas), train_loss=own_loss.tolist())
 
 
+class CollapsedHeadWarning(UserWarning):
+    """A loss head gave the same prediction for every scored pool item (a dead head)."""
+
+
+def collapsed_head(predicted, rtol: float = 1e-9) -> bool:
+    """Whether ``predicted`` (None, or a head's predictions on the scored pool) holds two or more values that
+    all agree within a relative ``rtol`` of the largest magnitude (exactly equal for a head at zero).
+
+    >>> collapsed_head(np.full(5, 0.536)), collapsed_head(np.array([0.5, 0.6])), collapsed_head(None)
+    (True, False, False)
+    """
+    if predicted is None:
+        return False
+    values = np.asarray(predicted, dtype=np.float64)
+    if values.size < 2 or not np.isfinite(values).all():
+        return False
+    return bool(np.ptp(values) <= rtol * np.abs(values).max())
+
+
 def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPredictionModel, labelled: LabelledSet,
             record: CycleRecord) -> None:
     """Score the unlabelled pool, let the strategy choose, label the choice, fill the selection fields."""
@@ -288,6 +308,13 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
         labelled_embeddings = measure(network, task, own, np.arange(len(own)), ctx, needs={"embeddings"},
                                       **_scoring(s)).embeddings
     predicted = measured.predicted_loss.get(name)
+    if ctx.is_main and collapsed_head(predicted):
+        warnings.warn(CollapsedHeadWarning(
+            f"[{name} seed {seed}] cycle {cycle}: the loss head predicts one value ({float(predicted[0]):.6g}) for "
+            f"all {predicted.size} scored items, so it selects by position, not by predicted loss. A layer of its "
+            "ReLUs is dead (negative for every input: zero output, zero gradient, and it stays so); seen when the "
+            "true losses barely vary, e.g. a model that has not learned yet (README: heads that learn)"),
+            stacklevel=2)
     embeddings = measured.embeddings
     if embeddings is not None and ctx.device.type == "cuda" and getattr(strategy, "device_embeddings", False):
         embeddings = torch.as_tensor(embeddings, device=ctx.device)  # e.g. core-set selects on the GPU
