@@ -64,12 +64,12 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
 from . import _bessel, _laplace, _mixture, _struve_tail
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
+from ._special import Elementwise
 from ._special import gammainc, gammaincc, jit as _jit, log1pmx, stirlerr  # noqa: F401  (log1pmx, stirlerr re-exported)
 from ._mixture import log_gamma_ratio_half  # noqa: F401
 
@@ -536,53 +536,70 @@ def cdf_scaled(z, k):
 
 
 # ---------------------------------------------------------------------------
-# array kernels: numpy ufuncs over the scalar kernels (broadcasting included)
+# array kernels: each scalar kernel over broadcast arrays (a cached loop each, loaded on its first call;
+# see _special.Elementwise for why these are not numba.vectorize ufuncs)
 # ---------------------------------------------------------------------------
-_ufunc = numba.vectorize(["float64(float64, float64)"], cache=True)
-_ufunc3 = numba.vectorize(["float64(float64, float64, float64)"], cache=True)
+@_jit
+def _beyond_loop(t, k, out):
+    for i in range(out.size):
+        out[i] = beyond_scaled(t[i], k[i])
 
 
-@_ufunc
-def beyond_array(t, k):
-    return beyond_scaled(t, k)
+@_jit
+def _within_loop(t, k, out):
+    for i in range(out.size):
+        out[i] = within_scaled(t[i], k[i])
 
 
-@_ufunc
-def within_array(t, k):
-    return within_scaled(t, k)
-
-
-@_ufunc3
-def within_logt_array(t, logt, k):
+@_jit
+def _within_logt_loop(t, logt, k, out):
     """P(|Z| ≤ t) given t (possibly subnormal or 0 after underflow) and log t."""
-    return within_beyond_logt(t, logt, k)[0]
+    for i in range(out.size):
+        out[i] = within_beyond_logt(t[i], logt[i], k[i])[0]
 
 
-@_ufunc3
-def beyond_logt_array(t, logt, k):
-    return within_beyond_logt(t, logt, k)[1]
+@_jit
+def _beyond_logt_loop(t, logt, k, out):
+    for i in range(out.size):
+        out[i] = within_beyond_logt(t[i], logt[i], k[i])[1]
 
 
-@_ufunc
-def expected_target_array(t, k):
-    return expected_target_scaled(t, k)
+@_jit
+def _expected_target_loop(t, k, out):
+    for i in range(out.size):
+        out[i] = expected_target_scaled(t[i], k[i])
 
 
-@_ufunc
-def expected_target_logt_array(logt, k):
-    return expected_target_logt(logt, k)
+@_jit
+def _expected_target_logt_loop(logt, k, out):
+    for i in range(out.size):
+        out[i] = expected_target_logt(logt[i], k[i])
 
 
-@_ufunc
-def pdf_array(z, k):
-    return pdf_scaled(z, k)
+@_jit
+def _pdf_loop(z, k, out):
+    for i in range(out.size):
+        out[i] = pdf_scaled(z[i], k[i])
 
 
-@_ufunc
-def log_pdf_logz_array(logz, k):
-    return log_pdf_logz(logz, k)
+@_jit
+def _log_pdf_logz_loop(logz, k, out):
+    for i in range(out.size):
+        out[i] = log_pdf_logz(logz[i], k[i])
 
 
-@_ufunc
-def cdf_array(z, k):
-    return cdf_scaled(z, k)
+@_jit
+def _cdf_loop(z, k, out):
+    for i in range(out.size):
+        out[i] = cdf_scaled(z[i], k[i])
+
+
+beyond_array = Elementwise(_beyond_loop)
+within_array = Elementwise(_within_loop)
+within_logt_array = Elementwise(_within_logt_loop)
+beyond_logt_array = Elementwise(_beyond_logt_loop)
+expected_target_array = Elementwise(_expected_target_loop)
+expected_target_logt_array = Elementwise(_expected_target_logt_loop)
+pdf_array = Elementwise(_pdf_loop)
+log_pdf_logz_array = Elementwise(_log_pdf_logz_loop)
+cdf_array = Elementwise(_cdf_loop)

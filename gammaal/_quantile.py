@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
 from . import _kernels, _mixture
 from ._quantile_start import lower_start, power_law_log_root, upper_start
+from ._special import Elementwise
 from ._special import LOG2, LOG2PI, jit, log1pmx, stirlerr
 
 _LOG_MIN = 1e-280          # probabilities below this: their log from the log-space quadrature
@@ -231,23 +231,8 @@ def abs_quantile_scaled(p, q, k):
     return abs_quantile_evals(p, q, k)[0]
 
 
-_ufunc = numba.vectorize(["float64(float64, float64)"], cache=True)
-
-
-@_ufunc
-def abs_ppf_array(p, k):
-    """Quantile of |Z|: P(|Z| ≤ t) = p."""
-    return abs_quantile_scaled(p, 1.0 - p, k)
-
-
-@_ufunc
-def abs_isf_array(q, k):
-    """Inverse survival function of |Z|: P(|Z| > t) = q."""
-    return abs_quantile_scaled(1.0 - q, q, k)
-
-
-@_ufunc
-def diff_ppf_array(p, k):
+@jit
+def diff_ppf_scaled(p, k):
     """Quantile of Z = X − Y (symmetric): z with P(Z ≤ z) = p."""
     if math.isnan(p):
         return math.nan
@@ -259,13 +244,42 @@ def diff_ppf_array(p, k):
     return abs_quantile_scaled(2.0 * p - 1.0, 2.0 - 2.0 * p, k)
 
 
-@_ufunc
-def diff_isf_array(q, k):
+@jit
+def diff_isf_scaled(q, k):
+    """z with P(Z > z) = q (the symmetry z_isf(q) = −z_ppf(q); 0, not −0, at the median)."""
+    return 0.0 if q == 0.5 else -diff_ppf_scaled(q, k)
+
+
+@jit
+def _abs_ppf_loop(p, k, out):
+    """Quantile of |Z|: P(|Z| ≤ t) = p."""
+    for i in range(out.size):
+        out[i] = abs_quantile_scaled(p[i], 1.0 - p[i], k[i])
+
+
+@jit
+def _abs_isf_loop(q, k, out):
+    """Inverse survival function of |Z|: P(|Z| > t) = q."""
+    for i in range(out.size):
+        out[i] = abs_quantile_scaled(1.0 - q[i], q[i], k[i])
+
+
+@jit
+def _diff_ppf_loop(p, k, out):
+    """Quantile of Z = X − Y (symmetric): z with P(Z ≤ z) = p."""
+    for i in range(out.size):
+        out[i] = diff_ppf_scaled(p[i], k[i])
+
+
+@jit
+def _diff_isf_loop(q, k, out):
     """z with P(Z > z) = q."""
-    if math.isnan(q):
-        return math.nan
-    if q < 0.5:
-        return abs_quantile_scaled(1.0 - 2.0 * q, 2.0 * q, k)
-    if q == 0.5:
-        return 0.0
-    return -abs_quantile_scaled(2.0 * q - 1.0, 2.0 - 2.0 * q, k)
+    for i in range(out.size):
+        out[i] = diff_isf_scaled(q[i], k[i])
+
+
+# over broadcast arrays (see _special.Elementwise)
+abs_ppf_array = Elementwise(_abs_ppf_loop)
+abs_isf_array = Elementwise(_abs_isf_loop)
+diff_ppf_array = Elementwise(_diff_ppf_loop)
+diff_isf_array = Elementwise(_diff_isf_loop)
