@@ -15,7 +15,8 @@ double precision are not iterated: a power-law root (k < ½) below the smallest
 double is 0, and for k ≥ 1 and t < e^{−350}, ``t = p/f(0)``.
 
 Each step costs one probability and one density from the ordinary kernels of
-:mod:`gammaal._kernels` (so the quantile is as fast as they are), with the
+:mod:`gammaal._kernels` (so the quantile is as fast as they are: for non-integer k in the
+Struve–Bessel range the Struve probabilities and the Bessel density), with the
 log-space W-quadrature of :mod:`gammaal._mixture` only where the probability is
 below 1e-280; integer k ≤ 1000 gets the density from the finite Erlang
 mixture ``f_{|Z|}(t) = e^{−t} Σ_j w_j t^j/j!`` (and the upper side both log S
@@ -35,7 +36,7 @@ import math
 
 import numpy as np
 
-from . import _kernels, _mixture
+from . import _bessel, _kernels, _mixture
 from ._quantile_start import lower_start, power_law_log_root, upper_start
 from ._special import Elementwise
 from ._special import LOG2, LOG2PI, jit, log1pmx, stirlerr
@@ -127,6 +128,14 @@ def _log_prob(t, u, k, upper, n, w, tail):
         # F = f(0) t to double precision here (the next term is O(t) smaller)
         lf0 = LOG2 + _kernels.log_pdf_at_zero(k)
         return lf0 + u, lf0, 0.0
+    if _kernels.struve_applies(t, k):
+        # non-integer 0.01 ≤ k ≤ 2000, 1e-300 ≤ t ≤ 600: the Struve–Bessel probabilities (full relative
+        # accuracy on either side, a quadrature only where the small-tail forms do not serve) and the
+        # Bessel density, a few gammainc each (the quadratures below cost ~100× more)
+        f = _bessel.pdf_bessel(t, k)
+        p = _kernels.beyond_scaled(t, k) if upper else _kernels.within_scaled(t, k)
+        if p > _LOG_MIN and f > 0.0:
+            return math.log(p), LOG2 + math.log(f), p
     lf = LOG2 + _kernels.log_pdf_logz(u, k)
     if upper and t >= _kernels.T_TINY:
         p = _kernels.beyond_scaled(t, k)        # one tail quadrature, accurate also where it exceeds ½
