@@ -26,7 +26,7 @@ so nothing is lost to cancellation):
   the Poisson-sum form of Q (e^{−t} applied in factors when it would
   underflow); the body uses ``P(n, t) + Σ_{m<n} π_m H_m`` with the Poisson
   terms ``π_m = e^{−t} t^m/m!`` and the head sums ``H_m = Σ_{j<m} w_j``, which
-  only adds positive terms.  O(n) flops per point.
+  only adds positive terms.  O(n) flops per point (:mod:`gammaal._erlang`).
 * **Real k ≤ K_LARGE, and any k for deep tails or t < T_TINY** — the Beta–Gamma
   mixture ``|Z| = S W``, ``S ~ Gamma(2k)``, ``W² ~ Beta(½, k)``:
   ``P(|Z| > t) = E_W[Q(2k, t/W)]`` and ``P(|Z| ≤ t) = E_W[P(2k, t/W)]``,
@@ -66,7 +66,7 @@ import math
 
 import numpy as np
 
-from . import _bessel, _laplace, _mixture, _struve_tail
+from . import _bessel, _erlang, _laplace, _mixture, _struve_tail
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
 from ._special import Elementwise
@@ -94,97 +94,6 @@ _TRAP_RTOL = 1e-11        # two trapezoid levels agreeing to this leave ~1e-16 (
 _TAIL_EPS = 1e-18         # terms below this fraction of the running maximum are dropped
 _MAX_LEVELS = 9
 _MAX_STEPS = 200000
-
-
-# ---------------------------------------------------------------------------
-# integer k: finite Erlang mixture
-# ---------------------------------------------------------------------------
-@_jit
-def _erlang_weights(n, w):
-    """w_j, j = 0..n−1, by the backward recurrence from w_{n−1} = 2^{1−n}.
-
-    Linear space while 2^{1−n} is a normal double (n ≤ 1000); beyond that the
-    recurrence runs in logs and the smallest weights underflow harmlessly.
-    """
-    if n <= 1000:
-        w[n - 1] = math.ldexp(1.0, 1 - n)
-        for j in range(n - 2, -1, -1):
-            w[j] = w[j + 1] * ((2.0 * n - 2.0 - j) / (2.0 * (n - 1.0 - j)))
-        return
-    lw = (1.0 - n) * _LOG2
-    w[n - 1] = math.exp(lw)
-    for j in range(n - 2, -1, -1):
-        lw += math.log((2.0 * n - 2.0 - j) / (2.0 * (n - 1.0 - j)))
-        w[j] = math.exp(lw)
-
-
-@_jit
-def _erlang_beyond(t, n, w):
-    """P(|Z| > t) = e^{−t} Σ_m t^m/m! W_m, W_m = Σ_{j ≥ m} w_j (all terms positive)."""
-    # tail sums W_m, accumulated from the small end so they keep full precision
-    tail = np.empty(n)
-    acc = 0.0
-    for j in range(n - 1, -1, -1):
-        acc += w[j]
-        tail[j] = acc
-    if t < 650.0:
-        term = math.exp(-t)
-        s = term * tail[0]
-        for m in range(1, n):
-            term *= t / m
-            s += term * tail[m]
-        return s
-    if t > 1e5:
-        return 0.0          # below 1e-300 for every n ≤ INTEGER_K_MAX
-    # e^{−t} underflows: apply it as p exact-ish factors F = e^{−t/p}, each one
-    # applied to the running term and sum together when the term grows large, so
-    # the result carries only ~p roundings instead of the error of exp(large argument).
-    p = int(math.ceil(t / 600.0))
-    f = math.exp(-t / p)
-    used = 0
-    term = 1.0
-    s = tail[0]
-    for m in range(1, n):
-        term *= t / m
-        if term > 1e280 and used < p:
-            term *= f
-            s *= f
-            used += 1
-        s += term * tail[m]
-    while used < p:
-        s *= f
-        used += 1
-    return s
-
-
-@_jit
-def _erlang_within(t, n, w):
-    """P(|Z| ≤ t) = Σ_{j<n} w_j P(j+1, t); only used where t is not large (P ≤ ½).
-
-    With the Poisson terms π_m = e^{−t} t^m/m! and the head sums H_m = Σ_{j<m} w_j,
-    ``Σ_j w_j P(j+1, t) = P(n, t) + Σ_{m=1}^{n−1} π_m H_m`` (from
-    P(j, t) = P(n, t) + Σ_{m=j}^{n−1} π_m).  Every term is positive, the π_m come
-    from one upward recurrence (≤ 1, so no overflow; at tiny t they underflow only
-    where negligible), and P(n, t) = π_n Σ_i t^i/((n+1)…(n+i)).
-    """
-    pi_m = math.exp(-t)
-    head = w[0]
-    s = 0.0
-    for m in range(1, n):
-        pi_m *= t / m
-        s += pi_m * head
-        head += w[m]
-    pi_m *= t / n                      # π_n
-    ser = 1.0
-    term = 1.0
-    i = 1
-    while i < 100000:
-        term *= t / (n + i)
-        ser += term
-        if term < 1e-17 * ser:
-            break
-        i += 1
-    return s + pi_m * ser
 
 
 # ---------------------------------------------------------------------------
@@ -305,14 +214,14 @@ def within_beyond_logt(t, logt, k):
     if t >= T_TINY and is_integer_shape(k):
         n = int(k)
         w = np.empty(n)
-        _erlang_weights(n, w)
+        _erlang.weights(n, w)
         if t < 0.5 * math.sqrt(2.0 * n):
             # below about half the median of |Z|: the body is the small side, try it first
-            p = _erlang_within(t, n, w)
+            p = _erlang.within(t, n, w)
             if p <= 0.5:
                 return p, 1.0 - p
-        b = _erlang_beyond(t, n, w)
-        return (1.0 - b if b < 0.5 else _erlang_within(t, n, w)), b
+        b = _erlang.beyond(t, n, w)
+        return (1.0 - b if b < 0.5 else _erlang.within(t, n, w)), b
     if t < T_FLAT and k >= 1.0:
         # P(|Z| ≤ t) = 2 f(0) t (1 + O(t)) exactly in double precision here
         if t >= 2.3e-308:
@@ -367,8 +276,8 @@ def beyond_scaled(t, k):
         if is_integer_shape(k):
             n = int(k)
             w = np.empty(n)
-            _erlang_weights(n, w)
-            return _erlang_beyond(t, n, w)
+            _erlang.weights(n, w)
+            return _erlang.beyond(t, n, w)
         if struve_applies(t, k):
             b = struve_within_beyond(t, k)[1]
             if not math.isnan(b):
