@@ -155,3 +155,21 @@ def test_deep_tail_by_the_shape_recurrence():
         _, b = mpref.within_beyond(t, k, digits=30)
         rows.append(((t, k), _kernels.beyond_scaled(t, k), b))
     mpref.assert_close_table(rows, 1e-13)
+
+
+@pytest.mark.parametrize("k", [149.0, 150.0, 151.0, 400.0, 1000.0, 1001.0])
+def test_large_integer_shapes_take_the_struve_form(k):
+    # integer k ≥ STRUVE_INTEGER_K_MIN (150): the Struve form (ν = k − ½, the Temme pair at μ = −½) replaces
+    # the O(k) Erlang sums where it is cheaper; both sides of the switch, body and tails, against mpmath
+    assert _kernels.struve_applies(1.0, k) == (k >= _kernels.STRUVE_INTEGER_K_MIN)
+    s = math.sqrt(2.0 * k)
+    rows_p, rows_q = [], []
+    for t in (1e-3, 0.3 * s, s, 3.0 * s, 6.0 * s):
+        w, b = mpref.within_beyond(t, k, digits=30)
+        p, q = _kernels.within_beyond_scaled(t, k)
+        rows_p.append(((t, k), p, w))
+        rows_p.append(((t, k), _kernels.within_scaled(t, k), w))
+        rows_q.append(((t, k), q, b))
+        rows_q.append(((t, k), _kernels.beyond_scaled(t, k), b))
+    mpref.assert_close_table(rows_p, 1e-13)
+    mpref.assert_close_table(rows_q, 1e-13)
