@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ._special import LOG2, LOG2PI, jit, log1pmx, stirlerr
+from ._special import LOG2, LOG2PI, gammainc_series, jit, log1pmx, stirlerr
 
 
 # ---------------------------------------------------------------------------
@@ -90,16 +90,7 @@ def within(t, n, w):
         s += pi_m * head
         head += w[m]
     pi_m *= t / n                      # π_n
-    ser = 1.0
-    term = 1.0
-    i = 1
-    while i < 100000:
-        term *= t / (n + i)
-        ser += term
-        if term < 1e-17 * ser:
-            break
-        i += 1
-    return s + pi_m * ser
+    return s + pi_m * gammainc_series(float(n), t)
 
 
 @jit

@@ -157,9 +157,8 @@ def log_gamma_kernel(a, logx):
 
 
 @jit
-def log_gammainc_lower(a, logx):
-    """log P(a, x) by the series P = x^a e^{−x}/Γ(a+1) Σ_n x^n/((a+1)…(a+n)); for x ≲ a."""
-    x = math.exp(logx)
+def gammainc_series(a, x):
+    """Σ_{n≥0} x^n/((a+1)…(a+n)), all terms positive (P(a, x) = x^a e^{−x}/Γ(a+1) times this); to 1e-17."""
     s = 1.0
     term = 1.0
     n = 1
@@ -169,7 +168,13 @@ def log_gammainc_lower(a, logx):
         if term < 1e-17 * s:
             break
         n += 1
-    return log_gamma_kernel(a, logx) - math.log(a) + math.log(s)
+    return s
+
+
+@jit
+def log_gammainc_lower(a, logx):
+    """log P(a, x) by the series P = x^a e^{−x}/Γ(a+1) Σ_n x^n/((a+1)…(a+n)); for x ≲ a."""
+    return log_gamma_kernel(a, logx) - math.log(a) + math.log(gammainc_series(a, math.exp(logx)))
 
 
 @jit
