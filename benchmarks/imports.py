@@ -5,7 +5,9 @@
 * **import**: ``python -c "import gammaal"`` in fresh subprocesses (median of ``repeats`` runs,
   wall and CPU time), next to ``import numpy`` (its floor) and ``import scipy.stats``; then the
   first call ``prob_within(0.1, 4.5, 0.066)`` after it, with the numba cache warm and with an
-  empty one (``NUMBA_CACHE_DIR`` a fresh folder: every kernel compiles).  ``import gammaal``
+  empty one (``NUMBA_CACHE_DIR`` a fresh folder: every kernel compiles); with a warm cache also the
+  first call at k = 4, of an array and of a mixed-shape array, each also printed minus the import
+  (what the first call itself costs: numba's import and start, and the load of the one kernel it needs).  ``import gammaal``
   itself loads neither numba nor scipy, so the empty cache costs it nothing; the first call pays.
 * **scalar calls**: µs per call of each public function with three Python floats (timeit, best
   of 5 rounds, the compared calls taking turns in each round), the scalar kernel alone (the rest is validation and dispatch), the same call through the
@@ -37,11 +39,21 @@ FULL = {"repeats": 5, "cold_repeats": 3, "calls": 2000}
 QUICK = {"repeats": 2, "cold_repeats": 0, "calls": 50}
 
 FIRST_CALL = "import gammaal; gammaal.prob_within(0.1, 4.5, 0.066)"
+#: the first calls timed in fresh processes with a warm numba cache (each minus ``import gammaal``: the
+#: numba import and the load of the kernels that call needs)
+FIRST_CALLS = {
+    "import gammaal + first call": FIRST_CALL,
+    "import gammaal + prob_within(0.1, 4, 0.066)": "import gammaal; gammaal.prob_within(0.1, 4, 0.066)",
+    "import gammaal + first array call": ("import gammaal, numpy; "
+                                          "gammaal.prob_within(numpy.linspace(0.01, 0.3, 100), 4, 0.066)"),
+    "import gammaal + first mixed-shape array call": (
+        "import gammaal, numpy; gammaal.prob_within(0.1, numpy.linspace(0.5, 20.5, 100), 0.066)"),
+}
 IMPORTS = {
     "import numpy": "import numpy",
     "import scipy.stats": "import scipy.stats",
     "import gammaal": "import gammaal",
-    "import gammaal + first call": FIRST_CALL,
+    **FIRST_CALLS,
 }
 
 DELTA, THETA = 0.1, 0.066
@@ -131,6 +143,11 @@ def _print_tables(report, stream):
     print(f"  {'':50s} {'wall s':>8s} {'CPU s':>8s} {'runs':>5s}", file=stream)
     for label, r in report["imports"].items():
         print(f"  {label:50s} {r['wall_s']:8.2f} {r['cpu_s']:8.2f} {r['runs']:5d}", file=stream)
+    if "first_call_s" in report:
+        print("first call alone (the row minus `import gammaal`, warm numba cache), wall / CPU s", file=stream)
+        for label, r in report["first_call_s"].items():
+            print(f"  {label.removeprefix('import gammaal + '):50s} {r['wall_s']:8.2f} {r['cpu_s']:8.2f}",
+                  file=stream)
     sc = report["scalar_calls"]
     print(f"\nscalar calls f({sc['delta']}, k, {sc['theta']}) with Python floats, µs per call "
           f"(gammainc(4.5, 1.2): {sc['gammainc_us']:.2f} µs; frozen gamma.cdf: {sc['frozen_gamma_cdf_us']:.1f} µs)",
@@ -152,6 +169,9 @@ def run(out="results", quick=False, stream=None):
     report = {"meta": {"quick": bool(quick), **cfg, "python": platform.python_version(),
                        "numpy": np.__version__, "cpu": f"{platform.machine()}, {os.cpu_count()} cores"},
               "imports": import_times(cfg), "scalar_calls": scalar_calls(cfg)}
+    base = report["imports"]["import gammaal"]
+    report["first_call_s"] = {label: {key: report["imports"][label][key] - base[key] for key in ("wall_s", "cpu_s")}
+                              for label in FIRST_CALLS}
     report["elapsed_s"] = time.perf_counter() - start
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,9 @@ from __future__ import annotations
 
 import math
 
-from ._special import jit
+import numpy as np
+
+from ._special import jit, log1pmx, stirlerr
 
 _EPS = 1e-17
 _SQRTPI = math.sqrt(math.pi)
@@ -218,7 +220,14 @@ def within_from_r(x, k, r0, r1, s_nu, s_num1, g):
 
 @jit
 def k_values(nu, x):
-    """(R_{ν−1}, R_ν) for ν ≥ ½: the pair at μ = ν − 1 − round(ν − 1) and the forward recurrence."""
+    """(R_{ν−1}, R_ν) for ν ≥ ½: Debye's expansion for ν − 1 ≥ NU_DEBYE where it serves, else the pair at
+    μ = ν − 1 − round(ν − 1) and the forward recurrence."""
+    if nu - 1.0 >= NU_DEBYE:
+        r0 = r_debye(nu - 1.0, x)
+        if not math.isnan(r0):
+            r1 = r_debye(nu, x)
+            if not math.isnan(r1):
+                return r0, r1
     a = nu - 1.0                                   # ≥ −½
     n = int(math.floor(a + 0.5))
     mu = a - n
@@ -237,7 +246,11 @@ def k_values(nu, x):
 
 @jit
 def _r_nu(nu, x):
-    """R_ν = K_ν(x) (x/2)^ν/Γ(ν+1) for ν > −½ (pair plus forward recurrence)."""
+    """R_ν = K_ν(x) (x/2)^ν/Γ(ν+1) for ν > −½ (Debye's expansion where it serves, else pair plus forward recurrence)."""
+    if nu >= NU_DEBYE:
+        r = r_debye(nu, x)
+        if not math.isnan(r):
+            return r
     if nu <= 0.5:
         return k_pair_normalised(nu, x)[0]
     n = int(math.floor(nu + 0.5))
@@ -258,3 +271,59 @@ def _r_nu(nu, x):
 def pdf_bessel(x, k):
     """Density of Z at |z| = x > 0 (θ = 1): f = x^ν K_ν(x)/(√π Γ(k) 2^ν) = R_ν Γ(k+½)/(√π Γ(k))."""
     return _r_nu(k - 0.5, x) * gamma_ratio_half(k) / _SQRTPI
+
+
+# ---------------------------------------------------------------------------
+# large orders: Debye's uniform expansion (DLMF 10.41.4), O(1) where the recurrence is O(ν)
+# ---------------------------------------------------------------------------
+#: from this order up (and where the exponent below is moderate) R_ν comes from the Debye expansion with
+#: u_1 … u_7: the first omitted term is ≤ 0.17/ν⁸ ≤ 1e-15 (max over p ∈ [0, 1] of |u_8(p)| = 0.1706)
+NU_DEBYE = 60.0
+#: |E| (the exponent below) up to which the expansion is used.  R_ν is sensitive to the rounding of
+#: z = x/ν: an ulp of z moves E by ~2|E| ulps (measured 1.2e-14 relative at E = −28.5, ν = 126), so
+#: |E| ≤ 10 keeps R_ν to ≤ 4e-15; that is t ≲ 4.5 σ (σ = √(2k)), beyond it the recurrence
+DEBYE_MAX_EXPONENT = 10.0
+#: u_k(p) = p^k Σ_j c_kj p^{2j} (k = 1…7), from u_{k+1} = ½p²(1−p²)u_k' + ⅛∫_0^p (1−5t²)u_k dt, u_0 = 1
+#: (exact rationals rounded once; generated with sympy, derivations/debye_coefficients.py)
+_DEBYE_U = np.array([r + (0.0,) * (8 - len(r)) for r in (
+    (0.125, -0.20833333333333334),
+    (0.0703125, -0.4010416666666667, 0.3342013888888889),
+    (0.0732421875, -0.8912109375, 1.8464626736111112, -1.0258125964506173),
+    (0.112152099609375, -2.3640869140625, 8.78912353515625, -11.207002616222994, 4.669584423426247),
+    (0.22710800170898438, -7.368794359479632, 42.53499874538846, -91.81824154324002, 84.63621767460073, -28.212072558200244),
+    (0.5725014209747314, -26.491430486951554, 218.1905117442116, -699.5796273761325, 1059.9904525279999, -765.2524681411817, 212.57013003921713),
+    (1.7277275025844574, -108.09091978839466, 1200.9029132163525, -5305.646978613403, 11655.393336864534, -13586.550006434138, 8061.722181737309, -1919.457662318407)
+)])
+_DEBYE_LEN = np.array([2, 3, 4, 5, 6, 7, 8])
+
+
+@jit
+def r_debye(nu, x):
+    """R_ν = K_ν(x) (x/2)^ν/Γ(ν+1) for ν ≥ NU_DEBYE by Debye's expansion; NaN where its exponent exceeds
+    DEBYE_MAX_EXPONENT (the caller then recurs).
+
+    With z = x/ν, s = √(1+z²), p = 1/s and w = (s − 1)/2 = z²/(2(s+1)), the expansion and Stirling's
+    series for Γ(ν+1) give log R_ν = ν(log1pmx(w) − w) − log 2ν − ½ log s − stirlerr(ν) + log Σ_k (−1)^k u_k(p)/ν^k:
+    the two ν log ν and ν-sized parts cancel analytically (R_ν → 1/(2ν) as x → 0).
+    """
+    z = x / nu
+    z2 = z * z
+    s = math.sqrt(1.0 + z2)
+    w = 0.5 * z2 / (s + 1.0)
+    e = nu * (log1pmx(w) - w)
+    if e < -DEBYE_MAX_EXPONENT:
+        return np.nan
+    p = 1.0 / s
+    p2 = p * p
+    ser = 1.0
+    fac = 1.0
+    pk = 1.0
+    for k in range(_DEBYE_U.shape[0]):
+        fac *= -1.0 / nu
+        pk *= p
+        n = _DEBYE_LEN[k]
+        poly = _DEBYE_U[k, n - 1]
+        for j in range(n - 2, -1, -1):
+            poly = poly * p2 + _DEBYE_U[k, j]
+        ser += fac * pk * poly
+    return math.exp(e - stirlerr(nu)) * ser / (2.0 * nu * math.sqrt(s))

@@ -40,6 +40,7 @@ import numpy as np
 from ._kernels import log_gamma_ratio_half
 # the inner integrands (UPPER, LOWER, DENSITY: which function of x = t/W is averaged over W) and the
 # trapezoid walk are the W-quadrature's, shared with gammaal._mixture.wmix_log
+from ._special import Elementwise
 from ._mixture import DENSITY, LOWER, UPPER, log_gammainc, log_gammaincc, log_walk, w_log_term  # noqa: F401
 
 _jit = numba.njit(cache=True, error_model="numpy")
@@ -207,19 +208,25 @@ def log_abs_pdf_scaled(t, k):
     return log_mixture(t, k, DENSITY)
 
 
-_ufunc = numba.vectorize(["float64(float64, float64)"], cache=True)
+@_jit
+def _log_beyond_loop(t, k, out):
+    for i in range(out.size):
+        out[i] = log_beyond_scaled(t[i], k[i])
 
 
-@_ufunc
-def log_beyond_array(t, k):
-    return log_beyond_scaled(t, k)
+@_jit
+def _log_within_loop(t, k, out):
+    for i in range(out.size):
+        out[i] = log_within_scaled(t[i], k[i])
 
 
-@_ufunc
-def log_within_array(t, k):
-    return log_within_scaled(t, k)
+@_jit
+def _log_abs_pdf_loop(t, k, out):
+    for i in range(out.size):
+        out[i] = log_abs_pdf_scaled(t[i], k[i])
 
 
-@_ufunc
-def log_abs_pdf_array(t, k):
-    return log_abs_pdf_scaled(t, k)
+# over broadcast arrays (see _special.Elementwise)
+log_beyond_array = Elementwise(_log_beyond_loop)
+log_within_array = Elementwise(_log_within_loop)
+log_abs_pdf_array = Elementwise(_log_abs_pdf_loop)

@@ -28,19 +28,23 @@ def _tiny(x, t):
 
 
 @numba.njit(cache=True)
-def within_point(x, k, theta):
+def _probability_point(x, k, theta, upper):
+    """P(|Z| > x) (upper) or P(|Z| ≤ x) at scale θ."""
     t = x / theta
     if x > 0 and _tiny(x, t):
-        return _kernels.within_beyond_logt(t, math.log(x) - math.log(theta), k)[0]
-    return _kernels.within_scaled(t, k)
+        within, beyond = _kernels.within_beyond_logt(t, math.log(x) - math.log(theta), k)
+        return beyond if upper else within
+    return _kernels.beyond_scaled(t, k) if upper else _kernels.within_scaled(t, k)
+
+
+@numba.njit(cache=True)
+def within_point(x, k, theta):
+    return _probability_point(x, k, theta, False)
 
 
 @numba.njit(cache=True)
 def beyond_point(x, k, theta):
-    t = x / theta
-    if x > 0 and _tiny(x, t):
-        return _kernels.within_beyond_logt(t, math.log(x) - math.log(theta), k)[1]
-    return _kernels.beyond_scaled(t, k)
+    return _probability_point(x, k, theta, True)
 
 
 @numba.njit(cache=True)

@@ -15,7 +15,8 @@ double precision are not iterated: a power-law root (k < ½) below the smallest
 double is 0, and for k ≥ 1 and t < e^{−350}, ``t = p/f(0)``.
 
 Each step costs one probability and one density from the ordinary kernels of
-:mod:`gammaal._kernels` (so the quantile is as fast as they are), with the
+:mod:`gammaal._kernels` (so the quantile is as fast as they are: for non-integer k in the
+Struve–Bessel range the Struve probabilities and the Bessel density), with the
 log-space W-quadrature of :mod:`gammaal._mixture` only where the probability is
 below 1e-280; integer k ≤ 1000 gets the density from the finite Erlang
 mixture ``f_{|Z|}(t) = e^{−t} Σ_j w_j t^j/j!`` (and the upper side both log S
@@ -33,12 +34,12 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-from . import _kernels, _mixture
+from . import _bessel, _erlang, _kernels, _mixture
 from ._quantile_start import lower_start, power_law_log_root, upper_start
-from ._special import LOG2, LOG2PI, jit, log1pmx, stirlerr
+from ._special import Elementwise
+from ._special import LOG2, jit
 
 _LOG_MIN = 1e-280          # probabilities below this: their log from the log-space quadrature
 _LOG_TINIEST = -746.0      # log of half the smallest subnormal: roots below round to 0
@@ -52,63 +53,6 @@ _SMALL_STEP = 1e-9         # steps this small twice in a row: at the noise floor
 
 
 @jit
-def _erlang_setup(n):
-    """Weights w_j and tail sums W_m = Σ_{j≥m} w_j of the integer-k Erlang mixture (one buffer)."""
-    buf = np.empty(2 * n)
-    w = buf[:n]
-    tail = buf[n:]
-    _kernels._erlang_weights(n, w)
-    acc = 0.0
-    for j in range(n - 1, -1, -1):
-        acc += w[j]
-        tail[j] = acc
-    return w, tail
-
-
-@jit
-def _erlang_logs(t, n, w, tail):
-    """(log S(t), log f_{|Z|}(t), S(t) or 0 where only its log is formed) for integer k = n: S = Σ_m π_m W_m, f = Σ_m π_m w_m, π_m = e^{−t} t^m/m!.
-
-    For t < 600 the π_m come from π_0 = e^{−t} (the largest is ≥ e^{−600}: no underflow that
-    matters); beyond, both sums are taken relative to the largest Poisson term π_M
-    (M = min(n−1, ⌊t⌋)), whose log is M·log1pmx(t/M − 1) − ½ log(2πM) − stirlerr(M).
-    """
-    if t < 600.0:
-        term = math.exp(-t)
-        s_sum = term * tail[0]
-        f_sum = term * w[0]
-        for m in range(1, n):
-            term *= t / m
-            s_sum += term * tail[m]
-            f_sum += term * w[m]
-        return math.log(s_sum), math.log(f_sum), s_sum
-    m_ref = min(n - 1, int(t))
-    lref = m_ref * log1pmx(t / m_ref - 1.0) - 0.5 * (LOG2PI + math.log(m_ref)) - stirlerr(float(m_ref))
-    s_sum = tail[m_ref]
-    f_sum = w[m_ref]
-    b = 1.0
-    for m in range(m_ref, 0, -1):
-        b *= m / t
-        s_sum += b * tail[m - 1]
-        f_sum += b * w[m - 1]
-    b = 1.0
-    for m in range(m_ref + 1, n):
-        b *= t / m
-        s_sum += b * tail[m]
-        f_sum += b * w[m]
-    return lref + math.log(s_sum), lref + math.log(f_sum), 0.0
-
-
-@jit
-def _erlang_w0(n):
-    """f_{|Z|}(0) = w_0 = 2 C(2n−2, n−1) 2^{−(2n−1)} for integer k = n (by the product ∏ (n−1+j)/(4j)·…)."""
-    w0 = 1.0
-    for j in range(1, n):
-        w0 *= (n - 1.0 + j) / (4.0 * j)
-    return w0
-
-
-@jit
 def _log_prob(t, u, k, upper, n, w, tail):
     """(log P, log f_{|Z|}(t), P or 0 where only log P is formed) at t = e^u, P = P(|Z| > t) if upper
     else P(|Z| ≤ t); NaN if a quadrature did not converge."""
@@ -116,17 +60,25 @@ def _log_prob(t, u, k, upper, n, w, tail):
         if t <= 0.0:
             lf0 = LOG2 + _kernels.log_pdf_at_zero(k)
             return lf0 + u, lf0, 0.0
-        ls, lf, s_lin = _erlang_logs(t, n, w, tail)
+        ls, lf, s_lin = _erlang.logs(t, n, w, tail)
         if upper:
             return ls, lf, s_lin
         if ls < -LOG2:
             return math.log1p(-math.exp(ls)), lf, 0.0     # F > ½: an iterate past the median
-        p = _kernels._erlang_within(t, n, w) if t >= _kernels.T_TINY else 0.0
+        p = _erlang.within(t, n, w) if t >= _kernels.T_TINY else 0.0
         if p > _LOG_MIN:
             return math.log(p), lf, p
         # F = f(0) t to double precision here (the next term is O(t) smaller)
         lf0 = LOG2 + _kernels.log_pdf_at_zero(k)
         return lf0 + u, lf0, 0.0
+    if _kernels.struve_applies(t, k):
+        # non-integer 0.01 ≤ k ≤ 2000, 1e-300 ≤ t ≤ 600: the Struve–Bessel probabilities (full relative
+        # accuracy on either side, a quadrature only where the small-tail forms do not serve) and the
+        # Bessel density, a few gammainc each (the quadratures below cost ~100× more)
+        f = _bessel.pdf_bessel(t, k)
+        p = _kernels.beyond_scaled(t, k) if upper else _kernels.within_scaled(t, k)
+        if p > _LOG_MIN and f > 0.0:
+            return math.log(p), LOG2 + math.log(f), p
     lf = LOG2 + _kernels.log_pdf_logz(u, k)
     if upper and t >= _kernels.T_TINY:
         p = _kernels.beyond_scaled(t, k)        # one tail quadrature, accurate also where it exceeds ½
@@ -144,7 +96,7 @@ def _solve(target, logtarget, k, upper, u):
     """(t, evaluations): t = e^u with log S(t) (upper) or log F(t) = logtarget, safeguarded Newton from u."""
     n = int(k) if _kernels.is_integer_shape(k) else 0
     if n > 0:
-        w, tail = _erlang_setup(n)
+        w, tail = _erlang.setup(n)
     else:
         w, tail = np.empty(0), np.empty(0)
     lo = -_BIG
@@ -214,7 +166,7 @@ def abs_quantile_evals(p, q, k):
         return _solve(q, logq, k, True, upper_start(logq, k, cheap))
     logp = math.log(p)
     if _kernels.is_integer_shape(k):
-        logf0 = math.log(_erlang_w0(int(k)))
+        logf0 = math.log(_erlang.w0(int(k)))
     elif k > 0.5:
         logf0 = LOG2 + _kernels.log_pdf_at_zero(k)
     else:
@@ -231,23 +183,8 @@ def abs_quantile_scaled(p, q, k):
     return abs_quantile_evals(p, q, k)[0]
 
 
-_ufunc = numba.vectorize(["float64(float64, float64)"], cache=True)
-
-
-@_ufunc
-def abs_ppf_array(p, k):
-    """Quantile of |Z|: P(|Z| ≤ t) = p."""
-    return abs_quantile_scaled(p, 1.0 - p, k)
-
-
-@_ufunc
-def abs_isf_array(q, k):
-    """Inverse survival function of |Z|: P(|Z| > t) = q."""
-    return abs_quantile_scaled(1.0 - q, q, k)
-
-
-@_ufunc
-def diff_ppf_array(p, k):
+@jit
+def diff_ppf_scaled(p, k):
     """Quantile of Z = X − Y (symmetric): z with P(Z ≤ z) = p."""
     if math.isnan(p):
         return math.nan
@@ -259,13 +196,42 @@ def diff_ppf_array(p, k):
     return abs_quantile_scaled(2.0 * p - 1.0, 2.0 - 2.0 * p, k)
 
 
-@_ufunc
-def diff_isf_array(q, k):
+@jit
+def diff_isf_scaled(q, k):
+    """z with P(Z > z) = q (the symmetry z_isf(q) = −z_ppf(q); 0, not −0, at the median)."""
+    return 0.0 if q == 0.5 else -diff_ppf_scaled(q, k)
+
+
+@jit
+def _abs_ppf_loop(p, k, out):
+    """Quantile of |Z|: P(|Z| ≤ t) = p."""
+    for i in range(out.size):
+        out[i] = abs_quantile_scaled(p[i], 1.0 - p[i], k[i])
+
+
+@jit
+def _abs_isf_loop(q, k, out):
+    """Inverse survival function of |Z|: P(|Z| > t) = q."""
+    for i in range(out.size):
+        out[i] = abs_quantile_scaled(1.0 - q[i], q[i], k[i])
+
+
+@jit
+def _diff_ppf_loop(p, k, out):
+    """Quantile of Z = X − Y (symmetric): z with P(Z ≤ z) = p."""
+    for i in range(out.size):
+        out[i] = diff_ppf_scaled(p[i], k[i])
+
+
+@jit
+def _diff_isf_loop(q, k, out):
     """z with P(Z > z) = q."""
-    if math.isnan(q):
-        return math.nan
-    if q < 0.5:
-        return abs_quantile_scaled(1.0 - 2.0 * q, 2.0 * q, k)
-    if q == 0.5:
-        return 0.0
-    return -abs_quantile_scaled(2.0 * q - 1.0, 2.0 - 2.0 * q, k)
+    for i in range(out.size):
+        out[i] = diff_isf_scaled(q[i], k[i])
+
+
+# over broadcast arrays (see _special.Elementwise)
+abs_ppf_array = Elementwise(_abs_ppf_loop)
+abs_isf_array = Elementwise(_abs_isf_loop)
+diff_ppf_array = Elementwise(_diff_ppf_loop)
+diff_isf_array = Elementwise(_diff_isf_loop)

@@ -19,6 +19,7 @@ import math
 
 import llvmlite.binding as llvm_binding
 import numba
+import numpy as np
 from numba.extending import get_cython_function_address
 
 _f64 = numba.types.float64
@@ -43,6 +44,34 @@ _betainc_c = _bind("__pyx_fuse_0betainc", "betainc_d", 3)      # fuse_0 is the d
 _betaincc_c = _bind("__pyx_fuse_0betaincc", "betaincc_d", 3)
 
 jit = numba.njit(cache=True, error_model="numpy", fastmath=False)
+
+
+class Elementwise:
+    """A scalar kernel over numpy-broadcast float64 arrays, as a ufunc would be, run by a cached ``@jit``
+    loop over 1-D arrays (``loop(*flat_args, out)``).
+
+    Why not ``numba.vectorize``: a vectorized ufunc is rebuilt (its loop wrapper compiled and linked)
+    every time its module loads, ~0.25–0.6 s each even with a warm numba cache, so nine of them made the
+    first call of any public function pay ~2–3 s; a cached ``@jit`` loop loads in ~10 ms, and only the
+    one called.  Returns a float64 array of the broadcast shape, or a numpy float64 for scalar arguments.
+    """
+
+    def __init__(self, loop):
+        self.loop = loop
+        self.__name__ = loop.__name__.removesuffix("_loop")
+        self.__module__, self.__doc__ = loop.__module__, loop.__doc__
+
+    def __call__(self, *args):
+        arrays = [np.asarray(a, dtype=np.float64) for a in args]
+        shape = np.broadcast_shapes(*[a.shape for a in arrays])
+        flat = [np.ascontiguousarray(a).reshape(-1) if a.shape == shape else np.broadcast_to(a, shape).reshape(-1)
+                for a in arrays]            # (reshaping a broadcast view copies it)
+        out = np.empty(shape)
+        self.loop(*flat, out.reshape(-1))
+        return out if shape else out[()]
+
+    def __repr__(self):
+        return f"<elementwise {self.__module__}.{self.__name__}>"
 
 LOG2 = math.log(2.0)
 LOGSQRTPI = 0.5 * math.log(math.pi)
@@ -128,9 +157,8 @@ def log_gamma_kernel(a, logx):
 
 
 @jit
-def log_gammainc_lower(a, logx):
-    """log P(a, x) by the series P = x^a e^{−x}/Γ(a+1) Σ_n x^n/((a+1)…(a+n)); for x ≲ a."""
-    x = math.exp(logx)
+def gammainc_series(a, x):
+    """Σ_{n≥0} x^n/((a+1)…(a+n)), all terms positive (P(a, x) = x^a e^{−x}/Γ(a+1) times this); to 1e-17."""
     s = 1.0
     term = 1.0
     n = 1
@@ -140,7 +168,13 @@ def log_gammainc_lower(a, logx):
         if term < 1e-17 * s:
             break
         n += 1
-    return log_gamma_kernel(a, logx) - math.log(a) + math.log(s)
+    return s
+
+
+@jit
+def log_gammainc_lower(a, logx):
+    """log P(a, x) by the series P = x^a e^{−x}/Γ(a+1) Σ_n x^n/((a+1)…(a+n)); for x ≲ a."""
+    return log_gamma_kernel(a, logx) - math.log(a) + math.log(gammainc_series(a, math.exp(logx)))
 
 
 @jit

@@ -79,11 +79,13 @@ def check_converged(out, inputs, names, func):
 def broadcast(*arrays):
     """Broadcast arrays to one shape and return flat contiguous copies plus the shape."""
     try:
-        b = np.broadcast_arrays(*arrays)
+        shape = np.broadcast_shapes(*[np.shape(x) for x in arrays])
     except ValueError as exc:
         raise ValueError(f"arguments could not be broadcast together: {exc}") from None
-    shape = b[0].shape
-    return [np.ascontiguousarray(x, dtype=np.float64).ravel() for x in b], shape
+    # an argument of another shape is copied out of its (read-only) broadcast view: the kernels'
+    # loops then see ordinary writeable arrays (numba would compile read-only variants)
+    return [np.ascontiguousarray(x, dtype=np.float64).ravel() if np.shape(x) == shape
+            else np.broadcast_to(x, shape).astype(np.float64).ravel() for x in arrays], shape
 
 
 def restore(flat, shape, scalar):

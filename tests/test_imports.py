@@ -114,3 +114,51 @@ def test_imports_benchmark_quick_writes_its_report(tmp_path):
     assert {r["function"] for r in rows} == {"prob_within", "prob_beyond", "expected_target", "diff_pdf", "diff_cdf"}
     assert all(r["us"] > 0 and r["array_path_us"] > 0 for r in rows)
     assert "scalar calls" in result.stdout
+
+
+_LOOPS = """
+import json, sys, numpy
+import gammaal
+def loaded():
+    out = []
+    for name in ("gammaal._kernels", "gammaal._logtail", "gammaal._quantile"):
+        module = sys.modules.get(name)
+        if module is not None:
+            out += [f"{name}.{k}" for k, v in vars(module).items()
+                    if k.endswith("_loop") and getattr(v, "signatures", None)]
+    return sorted(out)
+stages = {}
+gammaal.prob_within(0.1, 4, 0.066)
+stages["scalar call"] = loaded()
+gammaal.prob_within(numpy.array([0.1, 0.2]), 4.5, 0.066)
+stages["array call"] = loaded()
+gammaal.gammadiff(4).ppf(numpy.array([0.2, 0.7]))
+stages["ppf"] = loaded()
+print(json.dumps(stages))
+"""
+
+
+def test_array_kernels_load_one_at_a_time_on_their_first_call():
+    # the first call of a function loads the one array loop it needs (each ~10 ms from the numba cache),
+    # not every array kernel of the package (nine numba.vectorize ufuncs used to be built at import: ~3 s)
+    stages = json.loads(_run(_LOOPS))
+    assert stages["scalar call"] == []
+    assert stages["array call"] == ["gammaal._kernels._within_loop"]
+    assert stages["ppf"] == ["gammaal._kernels._within_loop", "gammaal._quantile._diff_ppf_loop"]
+
+
+def test_elementwise_broadcasts_like_a_ufunc():
+    import numpy as np
+    from gammaal import _kernels
+
+    t = np.array([[0.5], [1.5], [40.0]])
+    k = np.array([0.7, 4.0, 4.5, 30.5])
+    out = _kernels.within_array(t, k)
+    assert out.shape == (3, 4) and out.dtype == np.float64
+    assert out.tolist() == [[_kernels.within_scaled(ti, ki) for ki in k] for ti in t[:, 0]]
+    one = _kernels.pdf_array(1.5, 4.5)
+    assert isinstance(one, np.float64) and one == _kernels.pdf_scaled(1.5, 4.5)
+    strided = np.linspace(0.1, 3.0, 10)[::3]
+    assert _kernels.beyond_array(strided, 2.5).tolist() == [_kernels.beyond_scaled(x, 2.5) for x in strided]
+    with pytest.raises(ValueError):
+        _kernels.cdf_array(np.ones(3), np.ones(2))

@@ -155,3 +155,60 @@ def test_deep_tail_by_the_shape_recurrence():
         _, b = mpref.within_beyond(t, k, digits=30)
         rows.append(((t, k), _kernels.beyond_scaled(t, k), b))
     mpref.assert_close_table(rows, 1e-13)
+
+
+@pytest.mark.parametrize("k", [149.0, 150.0, 151.0, 400.0, 1000.0, 1001.0])
+def test_large_integer_shapes_take_the_struve_form(k):
+    # integer k ≥ STRUVE_INTEGER_K_MIN (150): the Struve form (ν = k − ½, the Temme pair at μ = −½) replaces
+    # the O(k) Erlang sums where it is cheaper; both sides of the switch, body and tails, against mpmath
+    assert _kernels.struve_applies(1.0, k) == (k >= _kernels.STRUVE_INTEGER_K_MIN)
+    s = math.sqrt(2.0 * k)
+    rows_p, rows_q = [], []
+    for t in (1e-3, 0.3 * s, s, 3.0 * s, 6.0 * s):
+        w, b = mpref.within_beyond(t, k, digits=30)
+        p, q = _kernels.within_beyond_scaled(t, k)
+        rows_p.append(((t, k), p, w))
+        rows_p.append(((t, k), _kernels.within_scaled(t, k), w))
+        rows_q.append(((t, k), q, b))
+        rows_q.append(((t, k), _kernels.beyond_scaled(t, k), b))
+    mpref.assert_close_table(rows_p, 1e-13)
+    mpref.assert_close_table(rows_q, 1e-13)
+
+
+def _debye_exponent(nu, x):
+    z2 = (x / nu) ** 2
+    s = math.sqrt(1.0 + z2)
+    w = 0.5 * z2 / (s + 1.0)
+    return nu * (math.log1p(w) - 2.0 * w)
+
+
+@pytest.mark.parametrize("k", [60.4999, 60.5001, 61.4999, 61.5001, 126.47265625, 150.0, 999.5, 1000.5, 1999.9])
+def test_debye_expansion_on_both_sides_of_its_ranges(k):
+    # R_ν from Debye's expansion for ν ≥ NU_DEBYE (the density at ν = k − ½, the Struve pair at ν − 1 too)
+    # where its exponent is ≥ −DEBYE_MAX_EXPONENT, the forward recurrence elsewhere: t on both sides of that exponent bound
+    nu = k - 0.5
+    assert _bessel.NU_DEBYE == 60.0          # the parameters straddle ν = 60 and ν − 1 = 60
+    lo, hi = 1.0, 600.0              # t where the exponent of R_ν reaches its bound (bisection on its closed form)
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _debye_exponent(nu, mid) > -_bessel.DEBYE_MAX_EXPONENT else (lo, mid)
+    ts = [1e-3, 0.5 * math.sqrt(2 * k), 2.0 * math.sqrt(2 * k), 0.99 * lo, 1.01 * lo]
+    ts = [t for t in ts if t <= _bessel.X_MAX]
+    ts += [0.9 * lo, 0.95 * lo] if k == 126.47265625 else []
+    rows_f = [((t, k), _kernels.pdf_scaled(t, k), mpref.pdf(t, k, digits=40)) for t in ts]
+    rows_p = []
+    for t in ts:
+        w, _ = mpref.within_beyond(t, k, digits=30, tail=False)
+        if w < 1.0 - 1e-3:
+            rows_p.append(((t, k), _kernels.within_scaled(t, k), w))
+    mpref.assert_close_table(rows_f, 2e-14)     # tighter than the 1e-13 goal: the expansion's own error
+    mpref.assert_close_table(rows_p, 2e-14)
+
+
+def test_debye_table_is_the_sympy_recurrence():
+    from derivations.debye_coefficients import debye_rows
+
+    rows = debye_rows(_bessel._DEBYE_U.shape[0])
+    for k, row in enumerate(rows, start=1):
+        assert _bessel._DEBYE_LEN[k - 1] == len(row)
+        assert [float(v) for v in _bessel._DEBYE_U[k - 1, :len(row)]] == [float(c) for c in row]

@@ -41,7 +41,8 @@ def test_abs_quantiles_against_struve(k, t):
     assert mpref.rel_err(_quantile.abs_isf_array(q, k), tref) < RTOL
 
 
-@pytest.mark.parametrize("k,q", [(0.3, 1e-300), (2.5, 1e-300), (4.0, 1e-200), (40.5, 1e-300)])
+@pytest.mark.parametrize("k,q", [(0.3, 1e-300), (2.5, 1e-300), (4.0, 1e-200), (40.5, 1e-300),
+                                 (12.5, 1.82e-240), (12.5, 2.56e-241)])   # roots t ≈ 599 / 601
 def test_isf_down_to_1e_300(k, q):
     # the root t solves log P(|Z| > t) = log q; check it with the Bessel-quadrature tail reference
     from test_logtail import log_tail_by_quadrature
@@ -149,6 +150,16 @@ SWEEP_FAST = [   # (function, probability, k): every regime once, references ≤
     ("abs_isf_array", 1e-60, 3 + 1e-9), ("abs_isf_array", 1e-250, 64.0), ("abs_ppf_array", 1 - 1e-16, 4.5),
     ("abs_isf_array", 1 - 1e-10, 7.0), ("diff_ppf_array", 1e-12, 12.5), ("diff_isf_array", 0.3, 1000.5),
     ("abs_isf_array", 1e-10, 3e4), ("abs_ppf_array", 1e-280, 1000.0),
+]
+
+
+# each side of the Struve–Bessel range the Newton steps use (non-integer 0.01 ≤ k ≤ 2000, t ≤ 600; the
+# quadratures outside): k = 1999.5 / 2000.5 in the body, k = 0.0099 / 0.0101 (t ≈ 599 / 601: in
+# test_isf_down_to_1e_300, whose reference is fast there)
+SWEEP_FAST += [
+    ("abs_ppf_array", 0.657, 1999.5),
+    ("abs_isf_array", 0.343, 2000.5), ("abs_isf_array", 0.2, 0.0099), ("abs_isf_array", 0.2, 0.0101),
+    ("abs_ppf_array", 1e-5, 0.0101), ("abs_ppf_array", 1e-5, 4.5 + 1e-9), ("abs_isf_array", 1e-5, 4.5 - 1e-9),
 ]
 
 
