@@ -160,7 +160,7 @@ def cost_table(run: Run) -> tuple[list[str], list[list]]:
     (scoring with whatever the strategy needs, and choosing), and its ratio to random's in the same seed and
     stage — random scores one forward pass and the true loss, so the ratio is the cost in forward passes."""
     reference = run.results.records.get("random", {})
-    header = ["strategy", "ms per pool image", "× random (same seed, stage)"]
+    header = ["strategy", "ms per pool image (median)", "× random (same seed, stage; median)", "range of ×", "n"]
     rows = []
     for strategy, seeds in run.strategies():
         per_image, ratio = [], []
@@ -173,7 +173,10 @@ def cost_table(run: Run) -> tuple[list[str], list[list]]:
                 if twin and twin[0].candidates:
                     ratio.append(per_image[-1] / (1e3 * twin[0].selection_seconds / len(twin[0].candidates)))
         if per_image:
-            rows.append([_label(strategy), per_image, ratio])
+            # Medians: a wall-clock time has outliers (a first call compiling, other load on the machine).
+            spread = f"{min(ratio):.2f}–{max(ratio):.2f}" if ratio else "–"
+            rows.append([_label(strategy), f"{np.median(per_image):.3g}",
+                         f"{np.median(ratio):.3g}" if ratio else None, spread, len(per_image)])
     return header, rows
 
 
@@ -430,8 +433,8 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> Path
          table3b(run)),
         ("correlations", "Fig. 5: correlation of predicted and true loss on the scored pool; mean true loss of the "
                          "selected images vs the whole scored pool", correlation_table(run)),
-        ("cost", "Selection cost measured in this run (mean ± std over seeds and stages; wall time, so other "
-                 "load on the machine enters)", cost_table(run)),
+        ("cost", "Selection cost measured in this run: scoring the pool and choosing, per scored image (median over "
+                 "seeds and stages; wall time, so other load on the machine enters)", cost_table(run)),
         ("gamma", "Gamma analysis of per-image training losses (δ in units of the fitted mean μ = kθ): exact "
                   "P(\\|X−Y\\| ≤ δ) under the fit, empirical fraction of training pairs within δ, φ(δ)",
          gamma_table(run)),

@@ -221,9 +221,7 @@ def _run_strategy(run: _Run, name: str, seed: int, base: _SharedBase | None, poi
             _save(run, directory, cycle, "trained", labelled, network, record)
             run.done(name, seed, cycle, "trained")
         if cycle < s.cycles:
-            selecting = time.perf_counter()
             _select(run, name, seed, cycle, network, labelled, record)
-            record.selection_seconds = time.perf_counter() - selecting
         record.seconds += time.perf_counter() - started
         step = "selected" if cycle < s.cycles else "finished"
         _save(run, directory, cycle, step, labelled, None, record)
@@ -286,6 +284,7 @@ def collapsed_head(predicted, rtol: float = 1e-9) -> bool:
 def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPredictionModel, labelled: LabelledSet,
             record: CycleRecord) -> None:
     """Score the unlabelled pool, let the strategy choose, label the choice, fill the selection fields."""
+    started = time.perf_counter()
     task, s, ctx = run.task, run.settings, run.ctx
     strategy = STRATEGIES[name]
     select_seed = derive_seed(seed, cycle, "select")
@@ -329,6 +328,7 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
         ranked = strategy.score(scores)
         record.scores = None if ranked is None else np.asarray(ranked, dtype=np.float64).tolist()
     positions = np.asarray(ctx.broadcast_object(positions), dtype=np.int64)
+    record.selection_seconds = time.perf_counter() - started  # scoring and choosing; not the analyses below
     chosen = candidates[positions]
     true_loss = measured.true_loss
     record.selected = chosen.tolist()

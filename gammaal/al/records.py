@@ -119,7 +119,8 @@ class CycleRecord:
         Wall time of the cycle (training, evaluation, selection).
     selection_seconds : float
         Wall time of the selection alone: scoring the pool (one forward pass, plus whatever the strategy
-        needs: Monte Carlo passes, per-item gradients, ...) and choosing; 0 in the last cycle.
+        needs: Monte Carlo passes, per-item gradients, ...) and choosing, without the record's analyses
+        (metrics, correlations, gamma fit); 0 in the last cycle.
     """
 
     strategy: str
