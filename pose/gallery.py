@@ -137,7 +137,8 @@ def draw_gallery(items: list[GalleryItem], path: Path, title: str, columns: int 
 
 
 def write_gallery(run_dir: Path, out_dir: Path, *, per_stage: int = 8) -> list[Path]:
-    """Draw ``<strategy>_stage<NN>_{selected,random}.png`` under ``out_dir`` for the run's first seed.
+    """Draw ``<strategy>_stage<NN>_{selected,random}.png`` (NN = 1, 2, ...: the selection the model of cycle
+    NN − 1 made) under ``out_dir`` for the run's first seed.
 
     Parameters
     ----------
@@ -171,7 +172,9 @@ def write_gallery(run_dir: Path, out_dir: Path, *, per_stage: int = 8) -> list[P
             random = draw.choice(record.candidates, size=min(per_stage, len(record.candidates)), replace=False)
             for kind, picks in (("selected", record.selected[:per_stage]), ("random", sorted(random.tolist()))):
                 items = gallery_items(task, model, record, picks)
-                name = f"{strategy}_stage{record.cycle:02d}_{kind}.png"
-                title = f"{strategy}, stage {record.cycle}: {kind} (red predicted, green truth)"
+                # Stage n is the selection the model of cycle n - 1 made, as in the report's tables.
+                name = f"{strategy}_stage{record.cycle + 1:02d}_{kind}.png"
+                title = (f"{strategy}, stage {record.cycle + 1} (model of cycle {record.cycle}): {kind} "
+                         "(red predicted, green truth)")
                 written.append(draw_gallery(items, out_dir / name, title))
     return written

@@ -204,8 +204,8 @@ def test_learning_loss_strategies_select_their_top_predicted_losses(full_run):
 def test_report_draws_the_gallery(full_run, tmp_path):
     out = write_report(full_run, tmp_path / "report")
     gallery = sorted(p.name for p in (out / "gallery").iterdir())
-    assert gallery == sorted(f"{s}_stage{c:02d}_{kind}.png" for s in ALL for c in (0, 1) for kind in ("random", "selected"))
-    assert "gallery/llpp_stage01_selected.png" in (out / "report.md").read_text()
+    assert gallery == sorted(f"{s}_stage{c:02d}_{kind}.png" for s in ALL for c in (1, 2) for kind in ("random", "selected"))
+    assert "gallery/llpp_stage02_selected.png" in (out / "report.md").read_text()
 
 
 def test_report_writes_tables_and_figures(full_run, tmp_path, monkeypatch):

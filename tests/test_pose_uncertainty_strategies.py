@@ -197,7 +197,7 @@ def test_gallery_draws_each_strategy_stage_with_the_recorded_losses(run, tmp_pat
 
     task, result = run
     paths = write_gallery(result.out_dir, tmp_path / "gallery", per_stage=3)
-    assert [p.name for p in paths] == [f"{s}_stage00_{kind}.png" for s in NEW for kind in ("selected", "random")]
+    assert [p.name for p in paths] == [f"{s}_stage01_{kind}.png" for s in NEW for kind in ("selected", "random")]
     assert all(matplotlib.image.imread(p).shape[2] in (3, 4) for p in paths)
     record = result.records["ll_gamma"][0][0]
     network = _network(task, result, "ll_gamma")
