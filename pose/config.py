@@ -71,6 +71,10 @@ class ModelConfig:
     conv_reduce : {"gap", "conv"} or None
         :class:`pose.heads.ConvLossHead` reduction for ``llpp_conv``; None: the protocol's
         (``authors``: conv, ``standard``: gap; see :mod:`pose.protocol`).
+    head_activation : {"relu", "leaky_relu"}
+        Nonlinearity of the loss heads (LL, LL++ FC layers; LL++conv fusion and FC layers). "relu" is the
+        authors'; its zero region lets a head give many pool images one value, the output bias (README:
+        heads that learn), which "leaky_relu" (slope 0.01) cannot.
     init_checkpoint : str or None
         Hourglass weights written by ``python -m pose convert`` to start every model from.
     detach_features : bool
@@ -89,6 +93,7 @@ class ModelConfig:
     backbone: str = "hourglass"
     head_variant: str = "authors"
     conv_reduce: typing.Optional[str] = None
+    head_activation: str = "relu"
     init_checkpoint: typing.Optional[str] = None
     detach_features: bool = True
     margin: float = 1.0
@@ -561,6 +566,7 @@ def validate_config(config: RunConfig) -> None:
         raise ValueError(f"model.stem_channels: expected two positive even widths, got {m.stem_channels}")
     _choice(m.head_variant, ("authors", "yoo"), "model.head_variant")
     _choice(m.backbone, ("hourglass", "hrnet"), "model.backbone")
+    _choice(m.head_activation, ("relu", "leaky_relu"), "model.head_activation")
     from .protocol import PROTOCOLS
 
     _choice(config.protocol, tuple(PROTOCOLS), "protocol")

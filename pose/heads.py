@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from gammaal.al.heads import FC_ERAS, LossRegressor, fc_widths  # noqa: F401  (re-exported)
+from gammaal.al.heads import ACTIVATIONS, FC_ERAS, LossRegressor, check_activation, fc_widths  # noqa: F401  (re-exported)
 
 from .hourglass import HourglassOutput
 
@@ -173,6 +173,8 @@ class ConvLossHead(nn.Module):
         Stop gradients into the backbone (attribute, may be toggled).
     fc_era : {"paper", "head"}
         FC widths, see :func:`fc_widths`.
+    activation : {"relu", "leaky_relu"}
+        Every nonlinearity of the head (:data:`gammaal.al.heads.ACTIVATIONS`; the authors: ReLU).
 
     Shapes
     ------
@@ -186,8 +188,10 @@ class ConvLossHead(nn.Module):
         reduce: str = "gap",
         detach_features: bool = True,
         fc_era: str = "paper",
+        activation: str = "relu",
     ):
         super().__init__()
+        self.activation = check_activation(activation)
         sizes = tuple(int(s) for s in sizes)
         if len(sizes) < 1 or any(s < 1 for s in sizes) or any(a <= b for a, b in zip(sizes, sizes[1:])):
             raise ValueError(f"sizes must be positive and strictly decreasing (finest first), got {sizes}")
@@ -200,18 +204,19 @@ class ConvLossHead(nn.Module):
         self.fc_era = fc_era
         self.downsamplers = nn.ModuleList(_downsampler(channels, a, b) for a, b in zip(sizes, sizes[1:]))
         self.reducer = nn.Conv2d(channels, channels, kernel_size=sizes[-1]) if reduce == "conv" else None
-        self.regressor = LossRegressor(channels, fc_widths(channels, fc_era))
+        self.regressor = LossRegressor(channels, fc_widths(channels, fc_era), activation)
 
     def embed(self, features: Sequence[Tensor]) -> Tensor:
         """The fused vector ``v`` the regressor reads, (B, C)."""
         _check_maps(features, len(self.sizes), self.channels, self.sizes)
         if self.detach_features:
             features = [f.detach() for f in features]
+        act = ACTIVATIONS[self.activation]
         fused = features[0]
         for down, coarser in zip(self.downsamplers, features[1:]):
-            fused = coarser + F.relu(down(fused))
+            fused = coarser + act(down(fused))
         reduced = fused.mean(dim=(2, 3)) if self.reducer is None else self.reducer(fused).flatten(1)
-        return F.relu(reduced)
+        return act(reduced)
 
     def forward(self, features: Sequence[Tensor]) -> Tensor:
         return self.regressor(self.embed(features)).squeeze(1)

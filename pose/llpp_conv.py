@@ -25,13 +25,14 @@ class PoseConvLossHead(ConvLossHead):
     """:class:`pose.heads.ConvLossHead` with the engine's head signature (the wrapper detaches the maps)."""
 
     def __init__(self, num_taps: int, channels: int | None = None, sizes: Sequence[int] | None = None,
-                 reduce: str = "gap", fc_era: str = "paper"):
+                 reduce: str = "gap", fc_era: str = "paper", activation: str = "relu"):
         if channels is None or sizes is None:
             raise ValueError("head 'pose_conv' (LL++conv) needs equal-width multi-scale maps (channels, sizes); "
                              "this backbone adapter offers none")
         if num_taps != len(sizes):
             raise ValueError(f"head 'pose_conv': {num_taps} taps for {len(sizes)} map sizes")
-        super().__init__(channels, sizes=sizes, reduce=reduce, detach_features=False, fc_era=fc_era)
+        super().__init__(channels, sizes=sizes, reduce=reduce, detach_features=False, fc_era=fc_era,
+                         activation=activation)
 
     def forward(self, features: Sequence[Tensor], names: Sequence[str] | None = None) -> Tensor:
         return super().forward(list(features))

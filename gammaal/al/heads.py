@@ -31,7 +31,7 @@ from torch import Tensor, nn
 
 from .registry import Registry
 
-__all__ = ["FC_ERAS", "fc_widths", "LossRegressor", "pool_features", "GapLossHead", "ConvPoolLossHead", "HEADS",
+__all__ = ["FC_ERAS", "fc_widths", "ACTIVATIONS", "check_activation", "LossRegressor", "pool_features", "GapLossHead", "ConvPoolLossHead", "HEADS",
            "AuxiliaryHead", "AUXILIARY_HEADS"]
 
 HEADS = Registry("loss head")
@@ -88,23 +88,51 @@ def fc_widths(channels: int, era: str = "paper") -> list[int]:
     return widths
 
 
-class LossRegressor(nn.Sequential):
-    """Fully connected loss regressor: Linear-ReLU blocks of ``widths``, then Linear → 1.
+ACTIVATIONS = {"relu": F.relu, "leaky_relu": lambda x: F.leaky_relu(x, 0.01)}
+"""The hidden nonlinearities a loss head may use. ``"relu"`` is the authors' (and Yoo & Kweon's); its flat
+zero region is a trap for a loss head: an input whose last hidden layer is all zero gets the output bias,
+so out-of-distribution pool images pile at one value (a ceiling when the output weights are negative), and
+a layer negative for every input is dead for good (zero gradient). ``"leaky_relu"`` (slope 0.01) has no
+flat region."""
 
-    ``in_features=None`` infers the input width on the first call.
+
+def check_activation(activation: str) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation: must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+    return activation
+
+
+class _Activation(nn.Module):
+    def __init__(self, activation: str):
+        super().__init__()
+        self.activation = check_activation(activation)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return ACTIVATIONS[self.activation](x)
+
+    def extra_repr(self) -> str:
+        return self.activation
+
+
+class LossRegressor(nn.Sequential):
+    """Fully connected loss regressor: Linear-activation blocks of ``widths``, then Linear → 1.
+
+    ``in_features=None`` infers the input width on the first call; ``activation`` is a key of
+    :data:`ACTIVATIONS` (default ReLU, as the authors).
 
     Shapes
     ------
     ``(B, in_features) -> (B, 1)``
     """
 
-    def __init__(self, in_features: int | None, widths: Sequence[int]):
+    def __init__(self, in_features: int | None, widths: Sequence[int], activation: str = "relu"):
         layers: list[nn.Module] = []
         width_in = in_features
         for width in list(widths) + [1]:
             layers.append(nn.LazyLinear(width) if width_in is None else nn.Linear(width_in, width))
-            layers.append(nn.ReLU(inplace=True))
+            layers.append(nn.ReLU(inplace=True) if activation == "relu" else _Activation(activation))
             width_in = width
+        check_activation(activation)
         super().__init__(*layers[:-1])
 
 
@@ -139,10 +167,10 @@ class GapLossHead(nn.Module):
     ``forward(features: list of (B, C_k, H_k, W_k) or (B, D_k) tensors) -> (B,)``
     """
 
-    def __init__(self, num_taps: int, widths: Sequence[int] = (64, 16)):
+    def __init__(self, num_taps: int, widths: Sequence[int] = (64, 16), activation: str = "relu"):
         super().__init__()
         self.num_taps = num_taps
-        self.regressor = LossRegressor(None, widths)
+        self.regressor = LossRegressor(None, widths, activation)
 
     def forward(self, features: Sequence[Tensor], names: Sequence[str] | None = None) -> Tensor:
         return self.regressor(pool_features(features, names)).squeeze(1)
@@ -157,10 +185,11 @@ class ConvPoolLossHead(nn.Module):
     ``forward(features: list of (B, C_k, H_k, W_k) tensors) -> (B,)``
     """
 
-    def __init__(self, num_taps: int, channels: int = 64, widths: Sequence[int] = (64, 16)):
+    def __init__(self, num_taps: int, channels: int = 64, widths: Sequence[int] = (64, 16), activation: str = "relu"):
         super().__init__()
         self.convs = nn.ModuleList(nn.LazyConv2d(channels, 3, stride=2, padding=1) for _ in range(num_taps))
-        self.regressor = LossRegressor(None, widths)
+        self.activation = check_activation(activation)
+        self.regressor = LossRegressor(None, widths, activation)
 
     def forward(self, features: Sequence[Tensor], names: Sequence[str] | None = None) -> Tensor:
         names = list(names) if names is not None else [str(k) for k in range(len(features))]
@@ -169,5 +198,5 @@ class ConvPoolLossHead(nn.Module):
         for name, f in zip(names, features):
             if f.dim() != 4:
                 raise ValueError(f"head 'conv' needs maps (B, C, H, W); tap {name!r} gave {tuple(f.shape)}")
-        maps = [F.relu(conv(f)) for conv, f in zip(self.convs, features)]
+        maps = [ACTIVATIONS[self.activation](conv(f)) for conv, f in zip(self.convs, features)]
         return self.regressor(pool_features(maps, names)).squeeze(1)
