@@ -181,3 +181,25 @@ def test_a_deep_copy_taps_its_own_modules():
         torch.testing.assert_close(twin.embedding, pool_features([twin.model.conv(x), twin.model.fc(
             torch.relu(twin.model.conv(x)).mean(dim=(2, 3)))]))
     assert not torch.allclose(mine, theirs)
+
+
+def test_leaky_heads_have_no_flat_region_where_relu_heads_pile_at_the_bias():
+    from gammaal.al.heads import GapLossHead, LossRegressor
+
+    torch.manual_seed(0)
+    relu, leaky = LossRegressor(4, [3]), LossRegressor(4, [3], "leaky_relu")
+    leaky.load_state_dict(relu.state_dict())  # same weights: the activations have none
+    with torch.no_grad():
+        relu[0].bias.fill_(-10.0)  # every hidden unit negative on these inputs
+        leaky[0].bias.fill_(-10.0)
+    x = torch.rand(6, 4)
+    out_relu, out_leaky = relu(x)[:, 0], leaky(x)[:, 0]
+    assert torch.all(out_relu == relu[2].bias)  # all six at the output bias: a pile of ties
+    assert torch.unique(out_leaky).numel() == 6
+    hidden = leaky[0](x)
+    expected = leaky[2](torch.where(hidden > 0, hidden, 0.01 * hidden))[:, 0]
+    torch.testing.assert_close(out_leaky, expected)
+    head = GapLossHead(1, [3], activation="leaky_relu")
+    assert head([torch.rand(2, 5, 4, 4)]).shape == (2,)
+    with pytest.raises(ValueError, match="activation: must be one of"):
+        LossRegressor(4, [3], "tanh")

@@ -195,3 +195,22 @@ def test_bad_pool_mix_is_refused_naming_the_field(mix, message):
 
     with pytest.raises(ValueError, match=message):
         validate_config(load_config("synthetic", [f"data.pool_mix={mix}"]))
+
+
+def test_head_activation_reaches_every_loss_head():
+    import torch
+
+    from gammaal.al.engine import build_network
+    from gammaal.al.settings import RunSettings
+    from pose.config import load_config
+    from pose.task import PoseTask, engine_settings
+
+    config = load_config("micro", ["model.head_activation=leaky_relu"])
+    network = build_network(PoseTask(config), RunSettings.create(**engine_settings(config)), ["ll", "llpp_conv"])
+    assert network.heads["llpp_conv"].activation == "leaky_relu"
+    assert not any(isinstance(m, torch.nn.ReLU) for m in network.heads.modules())
+    plain = build_network(PoseTask(load_config("micro")), RunSettings.create(**engine_settings(load_config("micro"))),
+                          ["ll", "llpp_conv"])
+    assert plain.heads["llpp_conv"].activation == "relu"
+    with pytest.raises(ValueError, match="model.head_activation"):
+        validate_config(load_config("micro", ["model.head_activation=gelu"]))
