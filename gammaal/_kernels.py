@@ -66,7 +66,7 @@ import math
 
 import numpy as np
 
-from . import _bessel, _erlang, _laplace, _mixture, _struve_tail
+from . import _bessel, _erlang, _laplace, _mixture, _struve_tail, _target_bessel
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
 from ._special import Elementwise
@@ -373,6 +373,12 @@ def expected_target_scaled(t, k):
         return 0.5
     if math.isinf(t):
         return 0.0
+    if _target_bessel.T_MIN <= t <= _target_bessel.T_MAX and _target_bessel.K_MIN <= k <= _target_bessel.K_MAX:
+        # non-integer k: Bessel K, the reflected shape's Struve tail and the shape recurrence, where its
+        # running error bound allows (else NaN, and the Laplace quadrature below)
+        phi = _target_bessel.target_bessel(t, k)
+        if not math.isnan(phi):
+            return phi
     return expected_target_logt(math.log(t), k)
 
 
