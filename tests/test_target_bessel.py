@@ -19,7 +19,8 @@ from gammaal import _kernels, _target_bessel as tb
 
 import mpref
 
-RTOL = 1e-13
+RTOL = 1e-13                  # the public function (either path)
+RTOL_KERNEL = 2e-14           # the kernel where its bound (5e-14) accepts: measured worst 3.8e-15 on the grid
 # frac(k) below/above ½ (μ sign), s = 1 − frac(k) below/above ½ (one or two steps down), near integers
 K_SWITCH = [0.0100001, 0.3, 0.4999999, 0.5000001, 0.7, 0.99, 1.0000001, 1.9999999, 2.25, 3.75, 7.4999999,
             7.5000001, 12.1, 19.6, 45.5, 199.5]
@@ -37,7 +38,7 @@ def _grid():
 @pytest.mark.slow
 def test_kernel_and_public_function_on_the_switch_grid():
     accepted = rejected = 0
-    rows = []
+    rows, kernel_rows = [], []
     for t, k in _grid():
         ref = _ref(t, k)
         v = tb.target_bessel(t, k)
@@ -45,9 +46,10 @@ def test_kernel_and_public_function_on_the_switch_grid():
             rejected += 1
         else:
             accepted += 1
-            rows.append(((t, k, "kernel"), v, ref))
-        rows.append(((t, k, "public"), gammaal.expected_target(t, k, 1.0), ref))
+            kernel_rows.append(((t, k), v, ref))
+        rows.append(((t, k), gammaal.expected_target(t, k, 1.0), ref))
     assert accepted > 40 and rejected > 10          # both sides of the bound are exercised
+    mpref.assert_close_table(kernel_rows, RTOL_KERNEL)
     mpref.assert_close_table(rows, RTOL)
 
 
@@ -63,7 +65,7 @@ def test_both_sides_of_each_switch_fast():
         v = tb.target_bessel(t, k)
         assert not math.isnan(v), (t, k)
         rows.append(((t, k), v, _ref(t, k)))
-    mpref.assert_close_table(rows, RTOL)
+    mpref.assert_close_table(rows, RTOL_KERNEL)
 
 
 def test_outside_the_range_hands_back():
