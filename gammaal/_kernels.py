@@ -45,6 +45,9 @@ so nothing is lost to cancellation):
   ``P(|Z| ≤ t) = E_S[I_{t²/S²}(½, k)]`` in ``y = (S − 2k)/√(2k)`` (≈ 40 nodes
   for any k, where the W-walk would need ~√k).
 * **t < T_TINY, k ≥ 1** — ``P(|Z| ≤ t) = 2 f(0) t`` (the next term is O(t) smaller).
+* **φ(t) for non-integer 0.01 ≤ k ≤ 200, 1e-8 ≤ t ≤ 30** first tries :mod:`gammaal._target_bessel` (one
+  Bessel pair, the reflected shape's Struve tail and the shape recurrence of J/D, with a running error
+  bound; NaN where the bound exceeds 5e-14, chiefly t ≫ k), else the Laplace integrals below.
 * **φ(t)** and the density use the positive Laplace-type integrals
   ``D(t) = ∫_0^∞ x^{k−1}(2+x)^{k−1} e^{−tx} dx`` and
   ``M(t) = ∫_0^∞ x^{k}(2+x)^{k−1} e^{−tx}/(1+x) dx`` with ``φ = ½ M/D``
