@@ -40,7 +40,8 @@ T_MAX = _struve_tail.X_MAX
 #: actual error: measured against mpmath, points it puts at ≤ 2e-13 reach 5.3e-14 (k = 0.3, t ≈ 2), at
 #: ≤ 1e-13 2.5e-14; at ≤ 5e-14 the worst seen is 3.8e-15 on the switch grid of tests/test_target_bessel.py
 #: and 9.9e-15 on 250 of 4000 benchmark points (all 143 whose bound lies in (2e-14, 5e-14], 100 others),
-#: which keeps the per-k φ tables built from this kernel within their 5e-14 check (tests/test_tables.py).
+#: well inside the 5e-14 at which the per-k φ tables (built from the Laplace kernel) must agree with this
+#: direct path (tests/test_tables.py).
 #: 89 % of the benchmark's mixed-shape points are accepted.
 BOUND = 5e-14
 _EPS = 2.2e-16
