@@ -45,6 +45,9 @@ so nothing is lost to cancellation):
   ``P(|Z| ≤ t) = E_S[I_{t²/S²}(½, k)]`` in ``y = (S − 2k)/√(2k)`` (≈ 40 nodes
   for any k, where the W-walk would need ~√k).
 * **t < T_TINY, k ≥ 1** — ``P(|Z| ≤ t) = 2 f(0) t`` (the next term is O(t) smaller).
+* **φ(t) for non-integer 0.01 ≤ k ≤ 200, 1e-8 ≤ t ≤ 30** first tries :mod:`gammaal._target_bessel` (one
+  Bessel pair, the reflected shape's Struve tail and the shape recurrence of J/D, with a running error
+  bound; NaN where the bound exceeds 5e-14, chiefly t ≫ k), else the Laplace integrals below.
 * **φ(t)** and the density use the positive Laplace-type integrals
   ``D(t) = ∫_0^∞ x^{k−1}(2+x)^{k−1} e^{−tx} dx`` and
   ``M(t) = ∫_0^∞ x^{k}(2+x)^{k−1} e^{−tx}/(1+x) dx`` with ``φ = ½ M/D``
@@ -66,7 +69,7 @@ import math
 
 import numpy as np
 
-from . import _bessel, _erlang, _laplace, _mixture, _struve_tail
+from . import _bessel, _erlang, _laplace, _mixture, _struve_tail, _target_bessel
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
 from ._special import Elementwise
@@ -367,6 +370,25 @@ def expected_target_logt(logt, k):
 @_jit
 def expected_target_scaled(t, k):
     """φ(t) = E[X/(X+Y) | Y − X = t] = ½ M(t)/D(t); φ(0) = ½, φ(∞) = 0."""
+    if math.isnan(t):
+        return np.nan
+    if t == 0.0:
+        return 0.5
+    if math.isinf(t):
+        return 0.0
+    if _target_bessel.T_MIN <= t <= _target_bessel.T_MAX and _target_bessel.K_MIN <= k <= _target_bessel.K_MAX:
+        # non-integer k: Bessel K, the reflected shape's Struve tail and the shape recurrence, where its
+        # running error bound allows (else NaN, and the Laplace quadrature below)
+        phi = _target_bessel.target_bessel(t, k)
+        if not math.isnan(phi):
+            return phi
+    return expected_target_logt(math.log(t), k)
+
+
+@_jit
+def expected_target_laplace(t, k):
+    """φ(t) by the Laplace quadrature alone (≈ 1e-15): the per-k φ tables are built and checked from it, so
+    they do not inherit the ≤ 1e-14 spread of the Bessel path of :func:`expected_target_scaled`."""
     if math.isnan(t):
         return np.nan
     if t == 0.0:

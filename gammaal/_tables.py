@@ -51,7 +51,7 @@ def _cheb_nodes(n):
 def _values(t, k, which):
     """(q1, q2) at t: (P(|Z| ≤ t), P(|Z| > t)) for which = 0, (φ(t), 1) for which = 2."""
     if which == 2:
-        return _kernels.expected_target_scaled(t, k), 1.0
+        return _kernels.expected_target_laplace(t, k), 1.0
     return _kernels.within_beyond_scaled(t, k)
 
 
