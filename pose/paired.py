@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from gammaal.al.analysis import ties_at_cutoff
 from gammaal.al.results import SHARE_PREFIX, Results, t_interval
 
 from .strategies import STRATEGIES
@@ -197,10 +198,7 @@ def paired_differences(results: Results, reference: str,
 
 
 def _ties(predicted: np.ndarray, k: int, rtol: float) -> tuple[int, int]:
-    order = np.argsort(-predicted, kind="stable")  # the engine's top_k order: ties to the lower position
-    cut = predicted[order[k - 1]]
-    tied = np.abs(predicted - cut) <= rtol * abs(cut)
-    return int(tied.sum()), int(tied[order[:k]].sum())
+    return ties_at_cutoff(predicted, k, rtol)
 
 
 def tie_fractions(results: Results, rtol: float = 1e-6) -> list[TieFraction]:

@@ -446,3 +446,23 @@ def test_a_dead_loss_head_is_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "build_network", dead)
     with pytest.warns(CollapsedHeadWarning, match=r"\[ll seed 0\] cycle 0: the loss head predicts one value"):
         al.run(toy_task(), tmp_path / "dead", ["ll"], seeds=1, **{**SETTINGS, "epochs": 0, "cycles": 1})
+
+
+def test_a_pile_of_ties_at_the_cut_off_is_reported_but_ordinary_predictions_are_not():
+    from gammaal.al.analysis import ties_at_cutoff
+    from gammaal.al.engine import head_problem
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):  # against a direct count
+        p = rng.integers(0, 4, size=12).astype(float)
+        k = int(rng.integers(1, 12))
+        cut = np.sort(p)[::-1][k - 1]
+        top = np.argsort(-p, kind="stable")[:k]
+        assert ties_at_cutoff(p, k) == (int((p == cut).sum()), int((p[top] == cut).sum()))
+    ceiling = np.r_[np.full(130, 0.59), rng.uniform(-0.2, 0.5, 870)]  # like seed 0's LL++conv head (222 at 0.59)
+    assert "130 of 1000 predicted losses tie the cut-off of the top 100" in head_problem(ceiling, 100)
+    assert head_problem(ceiling, 200) is None  # the cut-off lies below the pile: the top 200 is not by position
+    small = np.r_[np.full(8, 0.59), rng.uniform(-0.2, 0.5, 992)]
+    assert head_problem(small, 5) is None  # 8 ties: 0.8 % of the pool, under the 1 % threshold
+    assert head_problem(rng.uniform(size=1000), 100) is None and head_problem(None, 100) is None
+    assert "predicts one value" in head_problem(np.zeros(8), 2)

@@ -11,7 +11,7 @@ from ..fitting import empirical_pair_fraction, fit_gamma
 from ..gradient import expected_target
 from .records import Correlations, GammaAnalysis, GammaDelta
 
-__all__ = ["gamma_analysis", "loss_correlations"]
+__all__ = ["gamma_analysis", "loss_correlations", "ties_at_cutoff"]
 
 
 def gamma_analysis(losses, deltas_over_mean: Sequence[float]) -> GammaAnalysis:
@@ -79,3 +79,18 @@ def loss_correlations(predicted, true) -> Correlations | None:
     return Correlations(pearson=float(stats.pearsonr(predicted, true).statistic),
                         spearman=float(stats.spearmanr(predicted, true).statistic),
                         kendall=float(stats.kendalltau(predicted, true).statistic))
+
+
+def ties_at_cutoff(predicted, k: int, rtol: float = 1e-6) -> tuple[int, int]:
+    """How many of ``predicted`` lie within a relative ``rtol`` of the k-th largest, and how many of those are
+    among the top k (the engine's ``top_k`` order: stable, ties to the lower position). More than one means the
+    selection was partly made among ties, by position, not by predicted loss.
+
+    >>> ties_at_cutoff(np.array([0.9, 0.5, 0.5, 0.5, 0.1]), 2)
+    (3, 1)
+    """
+    predicted = np.asarray(predicted, dtype=np.float64)
+    order = np.argsort(-predicted, kind="stable")
+    cut = predicted[order[k - 1]]
+    tied = np.abs(predicted - cut) <= rtol * abs(cut)
+    return int(tied.sum()), int(tied[order[:k]].sum())

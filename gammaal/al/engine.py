@@ -38,7 +38,7 @@ from torch.utils.data import DataLoader, Subset
 from tqdm.auto import tqdm
 
 from ..atomic import atomic_write_json, remove_stale_temporaries
-from .analysis import gamma_analysis, loss_correlations
+from .analysis import gamma_analysis, loss_correlations, ties_at_cutoff
 from .checkpoint import CorruptRunFile, atomic_torch_save, load_checkpoint, read_run_json
 from .resume import ResumePoint, base_fix, base_heads, preflight, recompute_fix
 from .distributed import DistributedContext, init_distributed
@@ -54,7 +54,7 @@ from .strategies import STRATEGIES, Scores, run_selection
 from .task import Task
 from .training import train_network
 
-__all__ = ["run", "build_network", "StepHook", "CollapsedHeadWarning", "collapsed_head"]
+__all__ = ["run", "build_network", "StepHook", "CollapsedHeadWarning", "collapsed_head", "head_problem"]
 
 StepHook = Callable[[str, int, int, str], None]
 """``hook(strategy, seed, cycle, step)``, called after each completed step ("trained", "selected", "finished")."""
@@ -263,7 +263,12 @@ def _train_and_test(run: _Run, network: LossPredictionModel, name: str, seed: in
 
 
 class CollapsedHeadWarning(UserWarning):
-    """A loss head gave the same prediction for every scored pool item (a dead head)."""
+    """A loss head gave the same prediction for every scored pool item (a dead head), or for more than
+    :data:`TIED_FRACTION` of them at the selection cut-off (a pile at a ceiling)."""
+
+
+TIED_FRACTION = 0.01
+"""Ties at the cut-off (relative 1e-6) above this fraction of the scored pool raise a :class:`CollapsedHeadWarning`."""
 
 
 def collapsed_head(predicted, rtol: float = 1e-9) -> bool:
@@ -279,6 +284,35 @@ def collapsed_head(predicted, rtol: float = 1e-9) -> bool:
     if values.size < 2 or not np.isfinite(values).all():
         return False
     return bool(np.ptp(values) <= rtol * np.abs(values).max())
+
+
+def head_problem(predicted, k: int) -> str | None:
+    """What is wrong with a loss head's pool predictions for a top-``k`` selection, or None.
+
+    A single value for every item (:func:`collapsed_head`: a dead ReLU layer), or more than
+    :data:`TIED_FRACTION` of the pool (and at least two items) tied at the cut-off within a relative 1e-6
+    (:func:`~gammaal.al.analysis.ties_at_cutoff`: a pile at a ReLU ceiling); either way part of the selection
+    is made by position.
+
+    >>> head_problem(np.array([0.3, 0.1, 0.2]), 1) is None
+    True
+    >>> head_problem(np.r_[np.full(5, 0.7), np.linspace(0, 0.5, 95)], 3)[:39]
+    '5 of 100 predicted losses tie the cut-o'
+    """
+    if predicted is None or k < 1:
+        return None
+    predicted = np.asarray(predicted, dtype=np.float64)
+    if collapsed_head(predicted):
+        return (f"the loss head predicts one value ({float(predicted[0]):.6g}) for all {predicted.size} scored "
+                "items, so it selects by position, not by predicted loss. A layer of its ReLUs is dead (negative "
+                "for every input: zero output, zero gradient, and it stays so); seen when the true losses barely "
+                "vary, e.g. a model that has not learned yet (README: heads that learn)")
+    tied, _ = ties_at_cutoff(predicted, min(k, predicted.size))
+    if tied > max(1.0, TIED_FRACTION * predicted.size):
+        return (f"{tied} of {predicted.size} predicted losses tie the cut-off of the top {k}, so part of the "
+                "selection is by position, not by predicted loss: a pile at one value, usually a ReLU ceiling of "
+                "the head (try model.head_activation=leaky_relu; README: heads that learn)")
+    return None
 
 
 def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPredictionModel, labelled: LabelledSet,
@@ -307,13 +341,6 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
         labelled_embeddings = measure(network, task, own, np.arange(len(own)), ctx, needs={"embeddings"},
                                       **_scoring(s)).embeddings
     predicted = measured.predicted_loss.get(name)
-    if ctx.is_main and collapsed_head(predicted):
-        warnings.warn(CollapsedHeadWarning(
-            f"[{name} seed {seed}] cycle {cycle}: the loss head predicts one value ({float(predicted[0]):.6g}) for "
-            f"all {predicted.size} scored items, so it selects by position, not by predicted loss. A layer of its "
-            "ReLUs is dead (negative for every input: zero output, zero gradient, and it stays so); seen when the "
-            "true losses barely vary, e.g. a model that has not learned yet (README: heads that learn)"),
-            stacklevel=2)
     embeddings = measured.embeddings
     if embeddings is not None and ctx.device.type == "cuda" and getattr(strategy, "device_embeddings", False):
         embeddings = torch.as_tensor(embeddings, device=ctx.device)  # e.g. core-set selects on the GPU
@@ -329,6 +356,9 @@ def _select(run: _Run, name: str, seed: int, cycle: int, network: LossPrediction
         record.scores = None if ranked is None else np.asarray(ranked, dtype=np.float64).tolist()
     positions = np.asarray(ctx.broadcast_object(positions), dtype=np.int64)
     record.selection_seconds = time.perf_counter() - started  # scoring and choosing; not the analyses below
+    problem = head_problem(predicted, positions.size) if ctx.is_main else None
+    if problem:
+        warnings.warn(CollapsedHeadWarning(f"[{name} seed {seed}] cycle {cycle}: {problem}"), stacklevel=2)
     chosen = candidates[positions]
     true_loss = measured.true_loss
     record.selected = chosen.tolist()
