@@ -84,8 +84,11 @@ def test_presets_resolve_by_name_and_path():
     assert {"synthetic", "lsp_lspet", "mpii"} <= set(preset_names())
     assert load_config("configs/synthetic.yaml") == load_config("synthetic")
     synthetic = load_config(str(REPO / "pose" / "configs" / "synthetic.yaml"))
-    assert synthetic.seeds >= 3 and synthetic.active.cycles >= 3
+    assert synthetic.seeds >= 3 and synthetic.active.cycles >= 2
     assert sorted(synthetic.active.strategies) == sorted(ALL)
+    regime = load_config("synthetic_paper")  # the README's Table 3: >= 5 seeds, a learnable target, a mixed pool
+    assert regime.seeds >= 5 and regime.data.heatmap_sigma == 1.0 and sorted(regime.active.strategies) == sorted(ALL)
+    assert [shift for _, shift in regime.data.pool_mix] == [0.35, 1.0]
     paper = load_config("lsp_lspet")
     assert (paper.model.nstack, paper.model.channels, paper.data.base_size, paper.active.budget,
             paper.active.cycles, paper.seeds, paper.train.epochs, paper.train.batch_size) == (

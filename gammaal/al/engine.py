@@ -311,7 +311,8 @@ def head_problem(predicted, k: int) -> str | None:
     if tied > max(1.0, TIED_FRACTION * predicted.size):
         return (f"{tied} of {predicted.size} predicted losses tie the cut-off of the top {k}, so part of the "
                 "selection is by position, not by predicted loss: a pile at one value, usually a ReLU ceiling of "
-                "the head (try model.head_activation=leaky_relu; README: heads that learn)")
+                "the head (try model.head_activation=leaky_relu; README: heads that learn), or the rounding of a "
+                "bf16/fp16 autocast head")
     return None
 
 
