@@ -159,6 +159,9 @@ def run(task: Task, out_dir: str | Path, strategies: Sequence[str] = ("random", 
     if settings.threads is not None:
         torch.set_num_threads(settings.threads)
     try:
+        # Every rank has read out_dir (the checks above) before rank 0 writes into it: without this a slow
+        # rank could find the run.json written just now and refuse the run as "already holds a run".
+        ctx.barrier()
         if ctx.is_main:
             remove_stale_temporaries(out_dir)
             record = dict(saved or _run_metadata(task, settings, ctx))
