@@ -8,15 +8,10 @@ from gammaal.al.distributed import DistributedContext
 from pose.config import config_from_dict
 from pose.data.transforms import heatmap_argmax, heatmap_to_original
 from pose.task import PoseTask, engine_settings
+from pose_micro import micro
 
 ALL = ["random", "coreset", "ll", "llpp", "llpp_conv"]
-MICRO = {
-    "name": "micro", "seeds": 1,
-    "model": {"nstack": 1, "channels": 8, "input_size": 64, "stem_channels": [8, 8]},
-    "data": {"dataset": "synthetic", "base_size": 4, "pool_size": 12, "test_size": 4},
-    "train": {"epochs": 1, "batch_size": 2, "eval_batch_size": 16, "device": "cpu", "threads": 1},
-    "active": {"strategies": ALL, "cycles": 2, "budget": 2},
-}
+MICRO = micro()  # the shipped micro preset (pose/configs/micro.yaml), all five paper strategies
 
 
 @pytest.fixture(scope="module")

@@ -13,17 +13,12 @@ from pose.config import config_from_dict, config_to_dict
 from pose.gallery import gallery_items, write_gallery
 from pose.strategies_uncertainty import grid_argmax, peak_distance
 from pose.task import PoseTask, engine_settings
+from pose_micro import micro
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 NEW = ["multipeak_entropy", "aleatoric", "vl4pose", "egl", "mc_dropout", "ll_gamma"]
-MICRO = {
-    "name": "micro", "seeds": 1,
-    "model": {"nstack": 1, "channels": 8, "input_size": 64, "stem_channels": [8, 8]},
-    "data": {"dataset": "synthetic", "base_size": 4, "pool_size": 12, "test_size": 4},
-    "train": {"epochs": 1, "batch_size": 2, "eval_batch_size": 16, "device": "cpu", "threads": 1},
-    "active": {"strategies": ["random"], "cycles": 1, "budget": 2},
-}
+MICRO = micro(active={"strategies": ["random"], "cycles": 1})  # the shipped micro preset, one stage
 
 
 def _run(directory, cycles):
