@@ -197,10 +197,6 @@ def paired_differences(results: Results, reference: str,
     return rows
 
 
-def _ties(predicted: np.ndarray, k: int, rtol: float) -> tuple[int, int]:
-    return ties_at_cutoff(predicted, k, rtol)
-
-
 def tie_fractions(results: Results, rtol: float = 1e-6) -> list[TieFraction]:
     """Per strategy, seed and stage with predicted losses: the ties at the selection cut-off.
 
@@ -217,7 +213,7 @@ def tie_fractions(results: Results, rtol: float = 1e-6) -> list[TieFraction]:
                     continue
                 predicted = np.asarray(record.predicted_loss, dtype=np.float64)
                 k = len(record.selected)
-                tied, tied_selected = _ties(predicted, k, float(rtol))
+                tied, tied_selected = ties_at_cutoff(predicted, k, float(rtol))
                 rows.append(TieFraction(strategy, seed, record.cycle + 1, predicted.size, k, tied, tied_selected,
                                         tied / predicted.size))
     return rows

@@ -159,6 +159,9 @@ def cost_table(run: Run) -> tuple[list[str], list[list]]:
     """Selection cost per strategy, measured in the run: ``CycleRecord.selection_seconds`` per scored pool image
     (scoring with whatever the strategy needs, and choosing), and its ratio to random's in the same seed and
     stage — random scores one forward pass and the true loss, so the ratio is the cost in forward passes."""
+    def ms_per_image(record: CycleRecord) -> float:
+        return 1e3 * record.selection_seconds / len(record.candidates)
+
     reference = run.results.records.get("random", {})
     header = ["strategy", "ms per pool image (median)", "× random (same seed, stage; median)", "range of ×", "n"]
     rows = []
@@ -168,10 +171,10 @@ def cost_table(run: Run) -> tuple[list[str], list[list]]:
             for r in records:
                 if not r.selected or not r.candidates or r.selection_seconds <= 0:
                     continue
-                per_image.append(1e3 * r.selection_seconds / len(r.candidates))
+                per_image.append(ms_per_image(r))
                 twin = [q for q in reference.get(seed, []) if q.cycle == r.cycle and q.selection_seconds > 0]
                 if twin and twin[0].candidates:
-                    ratio.append(per_image[-1] / (1e3 * twin[0].selection_seconds / len(twin[0].candidates)))
+                    ratio.append(per_image[-1] / ms_per_image(twin[0]))
         if per_image:
             # Medians: a wall-clock time has outliers (a first call compiling, other load on the machine).
             spread = f"{min(ratio):.2f}–{max(ratio):.2f}" if ratio else "–"
@@ -440,7 +443,7 @@ def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> Path
          gamma_table(run)),
     ]
     for name, title, (header, rows) in tables:
-        digits = 4 if name in ("gamma", "correlations") else 2 if name == "cost" else 3
+        digits = 4 if name in ("gamma", "correlations") else 3
         md = _markdown(header, rows, digits)
         atomic_write_text(out / f"{name}.md", f"### {title}\n\n{md}")
         atomic_write_text(out / f"{name}.csv", _csv(header, rows))

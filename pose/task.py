@@ -80,10 +80,9 @@ class PoseTask(Task):
         self.embedding_taps = list(taps.embeddings[config.active.coreset_embedding])
         if "pose_conv" in self.head_options:  # the protocol's FC widths after the conv fusion
             self.head_options["pose_conv"] = dict(self.head_options["pose_conv"], fc_era=protocol.fc_era)
-        if config.model.head_activation != "relu":  # a default-less option, so old runs' heads are unchanged
-            for kind in ("gap", "conv", "pose_conv"):
-                if kind in self.head_options:
-                    self.head_options[kind] = dict(self.head_options[kind], activation=config.model.head_activation)
+        for kind in ("gap", "conv", "pose_conv"):  # the loss heads' nonlinearity (model.head_activation)
+            if kind in self.head_options:
+                self.head_options[kind] = dict(self.head_options[kind], activation=config.model.head_activation)
         if config.model.head_variant == "yoo":  # Yoo & Kweon's head on the multi-scale maps for ll and llpp
             if "pose_conv" not in self.head_taps:
                 raise ValueError(f"model.head_variant: 'yoo' needs multi-scale maps, which the {self.backbone} "
