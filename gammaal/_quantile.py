@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-from . import _bessel, _erlang, _kernels, _mixture
+from . import _bessel, _erlang, _kernels, _mixture, _struve_tail
 from ._quantile_start import lower_start, power_law_log_root, upper_start
 from ._special import Elementwise
 from ._special import LOG2, jit
@@ -50,6 +50,14 @@ _MAX_STEP = 60.0           # a far start moves t by at most e^{±60} per step
 _PRED_TOL = 1e-15          # predicted error (in u, i.e. relative in t) left after the last step
 _CHEAP_N = 200             # integer k up to this: a rough start (a Newton step costs < 1 µs)
 _SMALL_STEP = 1e-9         # steps this small twice in a row: at the noise floor of g, stop
+#: upper side, k ≥ _UPPER_VIA_WITHIN_K: where P(|Z| ≤ t) is at most this, the tail S is taken as 1 − P.
+#: P's absolute error (≤ 8e-15 against mpmath for the Struve body, 5.6e-15 with Debye's expansion) is then
+#: ≤ 8e-13 of S, and reaches the root divided by t f/S (≥ 7 at S = 1 %: 2x φ(x)/Q(x) at the normal point
+#: x = 2.58, larger further out), ≤ 1.2e-13 relative.  Below, the small-tail forms (at large k the O(k)
+#: shape recurrence, ~1 µs at k = 1000): 16–18× one prob_within at k = 1000.5 before, see README "Speed".
+_UPPER_VIA_WITHIN = 0.99
+#: below this k the small-tail forms cost no more than the body (and 1 − P is used anyway for tails ≥ ¼)
+_UPPER_VIA_WITHIN_K = _struve_tail.REC_K1 + 1.0
 
 
 @jit
@@ -76,7 +84,11 @@ def _log_prob(t, u, k, upper, n, w, tail):
         # accuracy on either side, a quadrature only where the small-tail forms do not serve) and the
         # Bessel density, a few gammainc each (the quadratures below cost ~100× more)
         f = _bessel.pdf_bessel(t, k)
-        p = _kernels.beyond_scaled(t, k) if upper else _kernels.within_scaled(t, k)
+        p = _kernels.within_scaled(t, k) if (not upper or k >= _UPPER_VIA_WITHIN_K) else 2.0
+        if upper:
+            # a tail ≥ 1 % from 1 − P: the O(1) Struve body instead of the small-tail forms (at large k the
+            # O(k) shape recurrence); see _UPPER_VIA_WITHIN for the error this leaves in the root
+            p = 1.0 - p if p <= _UPPER_VIA_WITHIN else _kernels.beyond_scaled(t, k)
         if p > _LOG_MIN and f > 0.0:
             return math.log(p), LOG2 + math.log(f), p
     lf = LOG2 + _kernels.log_pdf_logz(u, k)

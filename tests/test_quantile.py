@@ -238,3 +238,17 @@ def test_newton_needs_few_evaluations():
             counts.append(n)
             assert n <= 6, (k, p, n)
     assert np.mean(counts) < 3.0
+
+
+# upper side, k ≥ 5.5 in the Struve–Bessel range: tails S ≥ 1 % are solved on 1 − P(|Z| ≤ t) (O(1) at large
+# k), smaller ones on the small-tail forms; both sides of k = 5.5 and of S = 1 %, integer k ≥ 150 too
+UPPER_SWITCH = [(k, q) for k in (5.4, 5.6, 20.5, 60.5, 150.0, 1000.5, 1999.5) for q in (0.0099, 0.0101, 0.2)]
+
+
+@pytest.mark.parametrize("k,q", UPPER_SWITCH)
+def test_upper_quantiles_either_side_of_the_one_minus_p_switch(k, q):
+    t = float(_quantile.abs_isf_array(q, k))
+    assert root_error(t, k, q, upper=True) < RTOL
+    # and ppf at p = 1 − q (exact in binary for these q only to rounding): the same root to ~1e-15 of S
+    t2 = float(_quantile.abs_ppf_array(1.0 - q, k))
+    assert root_error(t2, k, 1.0 - (1.0 - q), upper=True) < RTOL
