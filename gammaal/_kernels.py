@@ -69,7 +69,7 @@ import math
 
 import numpy as np
 
-from . import _bessel, _erlang, _laplace, _mixture, _struve_tail, _target_bessel
+from . import _bessel, _erlang, _hankel_tail, _laplace, _mixture, _struve_tail, _target_bessel
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
 from ._special import Elementwise
@@ -289,7 +289,11 @@ def beyond_scaled(t, k):
             w = np.empty(n)
             _erlang.weights(n, w)
             return _erlang.beyond(t, n, w)
-        # the tail integral alone is accurate on its own, also where it exceeds ½
+        # the far tail from Hankel's expansion where it is accepted (O(1)); else the tail integral, which is
+        # accurate on its own, also where it exceeds ½
+        b = _hankel_tail.beyond_hankel(t, k)
+        if not math.isnan(b):
+            return b
         return _real_prob(t, math.log(t), k, True)
     return within_beyond_logt(t, math.log(t), k)[1]
 

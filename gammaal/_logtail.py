@@ -26,7 +26,9 @@ written as ``−a(d − log1p d) + ½ log(a/2π) − stirling(a)``, ``d = x/a �
 (no cancellation of large terms), times Legendre's continued fraction for
 ``Q`` (x > a) or the power series for ``P`` (x < a).
 
-Integer k ≤ ``ERLANG_MAX`` uses the finite Erlang sum
+Where Hankel's expansion of K_ν, integrated term by term, is accepted (:mod:`gammaal._hankel_tail`: the
+far tail, t ≳ ν²/8 + 20), ``log P(|Z| > t)`` comes from it instead, O(1) a point (~20× cheaper than the
+quadrature).  Otherwise integer k ≤ ``ERLANG_MAX`` uses the finite Erlang sum
 ``P(|Z| > t) = 2e^{−t} Σ_{m<k} t^m/m! c_m`` as one log-sum-exp instead
 (exact, all terms positive).
 """
@@ -37,7 +39,9 @@ import math
 import numba
 import numpy as np
 
-from ._kernels import log_gamma_ratio_half
+from ._hankel_tail import log_beyond_and_pdf_hankel, log_beyond_hankel
+from . import _struve_tail
+from ._kernels import log_gamma_ratio_half, struve_applies, struve_within_beyond
 # the inner integrands (UPPER, LOWER, DENSITY: which function of x = t/W is averaged over W) and the
 # trapezoid walk are the W-quadrature's, shared with gammaal._mixture.wmix_log
 from ._special import Elementwise
@@ -172,6 +176,16 @@ def log_beyond_scaled(t, k):
         lw = log_mixture(t, k, LOWER)
         if lw < -_LOG2:
             return math.log1p(-math.exp(lw))
+    else:
+        # the far tail: Hankel's expansion integrated term by term, O(1), where its checks accept the point
+        lh = log_beyond_hankel(t, k)
+        if not math.isnan(lh):
+            return lh
+        if t <= _struve_tail.X_MAX and struve_applies(t, k):
+            # nearer in (t ≤ 30, small k): the Struve-form tail is a normal number of full relative accuracy
+            b = struve_within_beyond(t, k)[1]
+            if b > 1e-280:
+                return math.log(b)
     if k == math.floor(k) and k <= ERLANG_MAX:
         return _log_erlang_beyond(t, int(k))
     return log_mixture(t, k, UPPER)
@@ -187,7 +201,9 @@ def log_within_scaled(t, k):
     if math.isinf(t):
         return 0.0
     if not _small_side_first(t, k):
-        lb = log_mixture(t, k, UPPER) if not (k == math.floor(k) and k <= ERLANG_MAX) else _log_erlang_beyond(t, int(k))
+        lb = log_beyond_hankel(t, k)
+        if math.isnan(lb):
+            lb = log_mixture(t, k, UPPER) if not (k == math.floor(k) and k <= ERLANG_MAX) else _log_erlang_beyond(t, int(k))
         if lb < -_LOG2:
             return math.log1p(-math.exp(lb))
     return log_mixture(t, k, LOWER)
@@ -205,6 +221,10 @@ def log_abs_pdf_scaled(t, k):
             # f_{|Z|}(0) = Γ(k−½)/(√π Γ(k))
             return -_LOGSQRTPI - log_gamma_ratio_half(k - 0.5)
         return np.inf
+    if not _small_side_first(t, k):
+        lf = log_beyond_and_pdf_hankel(t, k)[1]      # far out: Hankel's expansion of K_ν, O(1)
+        if not math.isnan(lf):
+            return lf
     return log_mixture(t, k, DENSITY)
 
 

@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-from . import _bessel, _erlang, _kernels, _mixture, _struve_tail
+from . import _bessel, _erlang, _hankel_tail, _kernels, _mixture, _struve_tail
 from ._quantile_start import lower_start, power_law_log_root, upper_start
 from ._special import Elementwise
 from ._special import LOG2, jit
@@ -91,6 +91,12 @@ def _log_prob(t, u, k, upper, n, w, tail):
             p = 1.0 - p if p <= _UPPER_VIA_WITHIN else _kernels.beyond_scaled(t, k)
         if p > _LOG_MIN and f > 0.0:
             return math.log(p), LOG2 + math.log(f), p
+    if upper:
+        # the far tail (below 1e-280 or past the Struve range): Hankel's expansion gives log S and log f in
+        # O(1) where it is accepted (gammaal._hankel_tail), instead of two log-space quadratures
+        lh, lfh = _hankel_tail.log_beyond_and_pdf_hankel(t, k)
+        if not math.isnan(lh):
+            return lh, lfh, 0.0
     lf = LOG2 + _kernels.log_pdf_logz(u, k)
     if upper and t >= _kernels.T_TINY:
         p = _kernels.beyond_scaled(t, k)        # one tail quadrature, accurate also where it exceeds ½
