@@ -88,7 +88,6 @@ def hankel_sums(t, k):
     total = 1.0
     absolute = 1.0
     j = 0
-    big = 1.0
     while True:
         j += 1
         if j > J_MAX:
@@ -98,7 +97,6 @@ def hankel_sums(t, k):
         h[j] = hj
         total += hj
         absolute += abs(hj)
-        big = max(big, abs(hj))
         if not (absolute < 1e300):
             return np.nan, np.nan
         if hj == 0.0:               # integer k: the expansion terminated, exact
@@ -136,14 +134,18 @@ def hankel_sums(t, k):
 
 
 @jit
+def _log_prefactor(t, k):
+    """log(√2/(Γ(k) 2^ν) e^{−t} t^{k−1}): the common factor of the tail and of f_{|Z|} = 2c t^ν K_ν(t)."""
+    return _LOG_CONST - math.lgamma(k) - (k - 0.5) * _LOG2 - t + (k - 1.0) * math.log(t)
+
+
+@jit
 def log_beyond_and_pdf_hankel(t, k):
-    """(log P(|Z| > t), log f_{|Z|}(t)), θ = 1, f_{|Z|} = 2c t^ν K_ν(t), or NaNs where not accepted."""
+    """(log P(|Z| > t), log f_{|Z|}(t)), θ = 1, or NaNs where not accepted."""
     s, ksum = hankel_sums(t, k)
     if math.isnan(s):
         return np.nan, np.nan
-    nu = k - 0.5
-    logt = math.log(t)
-    base = _LOG_CONST - math.lgamma(k) - nu * _LOG2 - t + (k - 1.0) * logt
+    base = _log_prefactor(t, k)
     return base + math.log(s), base + math.log(ksum)
 
 
@@ -153,8 +155,7 @@ def log_beyond_hankel(t, k):
     s = hankel_sum(t, k)
     if math.isnan(s):
         return np.nan
-    nu = k - 0.5
-    return _LOG_CONST - math.lgamma(k) - nu * _LOG2 - t + (k - 1.0) * math.log(t) + math.log(s)
+    return _log_prefactor(t, k) + math.log(s)
 
 
 @jit

@@ -39,8 +39,8 @@ import math
 import numba
 import numpy as np
 
-from ._hankel_tail import log_beyond_and_pdf_hankel, log_beyond_hankel
 from . import _struve_tail
+from ._hankel_tail import log_beyond_and_pdf_hankel, log_beyond_hankel
 from ._kernels import log_gamma_ratio_half, struve_applies, struve_within_beyond
 # the inner integrands (UPPER, LOWER, DENSITY: which function of x = t/W is averaged over W) and the
 # trapezoid walk are the W-quadrature's, shared with gammaal._mixture.wmix_log

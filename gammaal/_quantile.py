@@ -84,11 +84,15 @@ def _log_prob(t, u, k, upper, n, w, tail):
         # accuracy on either side, a quadrature only where the small-tail forms do not serve) and the
         # Bessel density, a few gammainc each (the quadratures below cost ~100× more)
         f = _bessel.pdf_bessel(t, k)
-        p = _kernels.within_scaled(t, k) if (not upper or k >= _UPPER_VIA_WITHIN_K) else 2.0
-        if upper:
+        if not upper:
+            p = _kernels.within_scaled(t, k)
+        elif k >= _UPPER_VIA_WITHIN_K:
             # a tail ≥ 1 % from 1 − P: the O(1) Struve body instead of the small-tail forms (at large k the
             # O(k) shape recurrence); see _UPPER_VIA_WITHIN for the error this leaves in the root
+            p = _kernels.within_scaled(t, k)
             p = 1.0 - p if p <= _UPPER_VIA_WITHIN else _kernels.beyond_scaled(t, k)
+        else:
+            p = _kernels.beyond_scaled(t, k)
         if p > _LOG_MIN and f > 0.0:
             return math.log(p), LOG2 + math.log(f), p
     if upper:
