@@ -47,7 +47,9 @@ so nothing is lost to cancellation):
 * **t < T_TINY, k ≥ 1** — ``P(|Z| ≤ t) = 2 f(0) t`` (the next term is O(t) smaller).
 * **φ(t) for non-integer 0.01 ≤ k ≤ 200, 1e-8 ≤ t ≤ 30** first tries :mod:`gammaal._target_bessel` (one
   Bessel pair, the reflected shape's Struve tail and the shape recurrence of J/D, with a running error
-  bound; NaN where the bound exceeds 5e-14, chiefly t ≫ k), else the Laplace integrals below.
+  bound; NaN where the bound exceeds 5e-14, chiefly t ≳ k, so those points skip it: see
+  :func:`gammaal._target_bessel.worth_trying`), then for 1e-3 ≤ k ≤ 200, 1e-6 ≤ t ≤ 1e4 one trapezoid pass
+  with an a-priori step (:mod:`gammaal._target_trapezoid`, ~2 µs), else the adaptive Laplace integrals below.
 * **φ(t)** and the density use the positive Laplace-type integrals
   ``D(t) = ∫_0^∞ x^{k−1}(2+x)^{k−1} e^{−tx} dx`` and
   ``M(t) = ∫_0^∞ x^{k}(2+x)^{k−1} e^{−tx}/(1+x) dx`` with ``φ = ½ M/D``
@@ -69,7 +71,7 @@ import math
 
 import numpy as np
 
-from . import _bessel, _erlang, _hankel_tail, _laplace, _mixture, _struve_tail, _target_bessel
+from . import _bessel, _erlang, _hankel_tail, _laplace, _mixture, _struve_tail, _target_bessel, _target_trapezoid
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
 from ._special import Elementwise
@@ -380,12 +382,15 @@ def expected_target_scaled(t, k):
         return 0.5
     if math.isinf(t):
         return 0.0
-    if _target_bessel.T_MIN <= t <= _target_bessel.T_MAX and _target_bessel.K_MIN <= k <= _target_bessel.K_MAX:
+    if _target_bessel.worth_trying(t, k):
         # non-integer k: Bessel K, the reflected shape's Struve tail and the shape recurrence, where its
-        # running error bound allows (else NaN, and the Laplace quadrature below)
+        # running error bound allows (else NaN, and the quadratures below)
         phi = _target_bessel.target_bessel(t, k)
         if not math.isnan(phi):
             return phi
+    phi = _target_trapezoid.target_trapezoid(t, k)      # one pass, a-priori step (NaN outside its range)
+    if not math.isnan(phi):
+        return phi
     return expected_target_logt(math.log(t), k)
 
 
