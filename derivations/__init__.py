@@ -18,6 +18,10 @@ Modules (paper equation numbers: "S" = supplement):
 * :mod:`derivations.expected_target` — paper Eq. 6, S Eq. 10–15
 * :mod:`derivations.homoscedastic` — the squared-residual remark (paper §4.1.1)
 * :mod:`derivations.tables` — paper Tables 1 and 2
+
+Not families (run on their own): :mod:`derivations.debye_coefficients` (Debye's polynomials of
+``gammaal._bessel``) and :mod:`derivations.target_base_coefficients` (the Chebyshev series of
+``gammaal._target_base``, written to ``gammaal/_target_base_data.py``).
 """
 from __future__ import annotations
 

@@ -45,11 +45,13 @@ so nothing is lost to cancellation):
   ``P(|Z| ≤ t) = E_S[I_{t²/S²}(½, k)]`` in ``y = (S − 2k)/√(2k)`` (≈ 40 nodes
   for any k, where the W-walk would need ~√k).
 * **t < T_TINY, k ≥ 1** — ``P(|Z| ≤ t) = 2 f(0) t`` (the next term is O(t) smaller).
-* **φ(t) for non-integer 0.01 ≤ k ≤ 200, 1e-8 ≤ t ≤ 30** first tries :mod:`gammaal._target_bessel` (one
-  Bessel pair, the reflected shape's Struve tail and the shape recurrence of J/D, with a running error
-  bound; NaN where the bound exceeds 5e-14, chiefly t ≳ k, so those points skip it: see
-  :func:`gammaal._target_bessel.worth_trying`), then for 1e-3 ≤ k ≤ 200, 1e-6 ≤ t ≤ 1e4 one trapezoid pass
-  with an a-priori step (:mod:`gammaal._target_trapezoid`, ~2 µs), else the adaptive Laplace integrals below.
+* **φ(t) for non-integer 0.01 ≤ k ≤ 200, 1e-8 ≤ t ≤ 30** first tries :mod:`gammaal._target_bessel` (the
+  reflected shape's tail and the shape recurrence of J/D — its base from the fitted Chebyshev series of
+  :mod:`gammaal._target_base` for 0.3 ≤ t ≤ 30, below from one Bessel pair and Struve sums — with a running
+  error bound; NaN where the bound exceeds 5e-14, chiefly t ≳ k ≥ 1; below t = 0.3 the points it would
+  almost surely reject skip it, :func:`gammaal._target_bessel.worth_trying`), then for 1e-3 ≤ k ≤ 200,
+  1e-6 ≤ t ≤ 1e4 one trapezoid pass with an a-priori step (:mod:`gammaal._target_trapezoid`, ~0.85 µs),
+  else the adaptive Laplace integrals below.
 * **φ(t)** and the density use the positive Laplace-type integrals
   ``D(t) = ∫_0^∞ x^{k−1}(2+x)^{k−1} e^{−tx} dx`` and
   ``M(t) = ∫_0^∞ x^{k}(2+x)^{k−1} e^{−tx}/(1+x) dx`` with ``φ = ½ M/D``
@@ -98,6 +100,10 @@ _LOG_T_FLAT = math.log(T_FLAT)
 
 #: prob_beyond takes 1 − P from the Struve form where P is at most this (the tail is ≥ ¼)
 _STRUVE_TAIL_MAX_P = 0.75
+#: P(|Z| ≤ t) is taken as 1 − P(|Z| > t) where that tail is below this: the Struve form of P keeps ~1e-14
+#: relative after the O(k) recurrence of the far tail at large k (k = 98.6, t = 196: 1 − 1.1e-14 for a
+#: true 1 − 5.8e-34), which near P = 1 is larger than the tail itself
+_P_VIA_TAIL = 1.0 / 64.0
 
 _TRAP_RTOL = 1e-11        # two trapezoid levels agreeing to this leave ~1e-16 (geometric convergence)
 _TAIL_EPS = 1e-18         # terms below this fraction of the running maximum are dropped
@@ -266,6 +272,8 @@ def within_beyond_scaled(t, k):
         p, b = struve_within_beyond(t, k)
         if math.isnan(b):
             b = _real_prob(t, math.log(t), k, True)
+        if b < _P_VIA_TAIL:
+            p = 1.0 - b                 # as in within_scaled: P ≈ 1 from the accurate tail
         return p, b
     return within_beyond_logt(t, math.log(t), k)
 
@@ -358,7 +366,14 @@ def within_scaled(t, k):
     if 0.0 < t < T_FLAT and k >= 1.0:
         return within_beyond_logt(t, math.log(t), k)[0]
     if struve_applies(t, k):
-        return _struve_within(t, k)
+        p = _struve_within(t, k)
+        if p > 1.0 - _P_VIA_TAIL:
+            # P ≈ 1: the Struve form's relative error (up to ~1e-14 after a long recurrence at large k) would
+            # be all of the tail; 1 − (the accurate small tail) is right to the tail's own digits
+            b = struve_within_beyond(t, k)[1]
+            if not math.isnan(b):
+                return 1.0 - b
+        return p
     return within_beyond_scaled(t, k)[0]
 
 

@@ -1,4 +1,4 @@
-r"""φ(t) for non-integer k from Bessel K and the Struve tail of the reflected shape, one point at a time.
+r"""φ(t) for non-integer k from the reflected shape's tail and the shape recurrence, one point at a time.
 
 With u = 1 + x, ``D_k = ∫_1^∞ (u²−1)^{k−1} e^{−tu} du = Γ(k)(2/t)^{k−½} K_{k−½}(t)/√π`` and
 ``J_k = ∫_1^∞ (u²−1)^{k−1} e^{−tu}/u du``, φ = ½ m_k with m_k = 1 − J_k/D_k = ½-scaled
@@ -19,7 +19,13 @@ E[1 − 1/u].  Two facts (checked against mpmath, tests/test_target_bessel.py):
   stable where ρ_j < 1 (t ≲ 2j) and loses digits where t ≫ k (and 1 − J/D cancels there).  Rather
   than a fixed regime map, each point carries a running first-order error bound (the base error and
   every step's rounding, propagated by ρ) and returns NaN when it exceeds ``BOUND`` relative: the
-  caller then uses the Laplace quadrature of :mod:`gammaal._laplace`.
+  caller then uses the trapezoid pass of :mod:`gammaal._target_trapezoid`.
+
+**Where the base comes from.**  For 0.3 ≤ t ≤ 30 (92 % of the benchmark's points) the recurrence needs
+only m_{k₀} and the ratio q = K_{k₀+½}/K_{k₀−½} (every ρ_j = t/(2j q_j) follows from q_{j+1} = 1/q_j +
+(2j+1)/t), and both come from the tensor Chebyshev series of :mod:`gammaal._target_base` (~0.2 µs, no
+Bessel pair, no Struve sum; frac(k) up to 1).  Below t = 0.3 one Bessel pair at the order −|k₀ − ½| and the
+reflected shape's Struve body (or, where P_s > ¾, the M-function tail stepped down) give it.
 """
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ import math
 
 import numpy as np
 
-from . import _bessel, _struve_tail
+from . import _bessel, _struve_tail, _target_base
 from ._special import jit
 
 #: shapes and arguments served (others: NaN, the caller's quadrature)
@@ -36,13 +42,12 @@ K_MAX = 200.0
 T_MIN = 1e-8
 T_MAX = _struve_tail.X_MAX
 #: points whose running error bound exceeds this relative error are handed back (NaN).  The bound is first
-#: order with generous constants (4ε a step, 2e-15 for each Struve/M-function value), about 4× above the
-#: actual error: measured against mpmath, points it puts at ≤ 2e-13 reach 5.3e-14 (k = 0.3, t ≈ 2), at
-#: ≤ 1e-13 2.5e-14; at ≤ 5e-14 the worst seen is 3.8e-15 on the switch grid of tests/test_target_bessel.py
-#: and 9.9e-15 on 250 of 4000 benchmark points (all 143 whose bound lies in (2e-14, 5e-14], 100 others),
-#: well inside the 5e-14 at which the per-k φ tables (built from the Laplace kernel) must agree with this
-#: direct path (tests/test_tables.py).
-#: 89 % of the benchmark's mixed-shape points are accepted.
+#: order with generous constants (4ε a step, 2e-15 for each Struve/M-function value or fitted base value),
+#: several times above the actual error.  With the Bessel-pair base it was measured against mpmath: points it
+#: put at ≤ 2e-13 reached 5.3e-14 (k = 0.3, t ≈ 2), at ≤ 5e-14 the worst seen was 9.9e-15; with the fitted
+#: base (0.3 ≤ t ≤ 30) the worst on 393 accepted benchmark points is 6.7e-16.  5e-14 is well inside the
+#: tolerance at which the per-k φ tables (built from the Laplace kernel) must agree with this direct path
+#: (tests/test_tables.py).  97 % of the benchmark's mixed-shape points are accepted.
 BOUND = 5e-14
 _EPS = 2.2e-16
 #: relative accuracy assumed for the Struve probability, tail and density of the reflected shape
@@ -52,16 +57,44 @@ _SQRTPI = math.sqrt(math.pi)
 
 @jit
 def worth_trying(t, k):
-    """Whether :func:`target_bessel` is worth its ~0.7 µs at (t, k): in its range, and not where its bound
-    almost surely rejects — frac(k) > 0.99 (the reflected shape s < K_MIN) or t > k ≥ 1 or t > 3k (k < 1),
-    where the shape recurrence amplifies (ρ_j > 1 for t ≳ 2j).  A cost choice only: measured on 4·10⁴
-    points k ~ U(0.5, 20), t = |X − Y|, 87–100 % of the points with t > k ≥ 1 were rejected, 1–33 % of
-    those with t < k; the skipped points take the trapezoid pass of :mod:`gammaal._target_trapezoid`."""
+    """Whether :func:`target_bessel` is worth trying at (t, k).  Inside the fitted base's t range it costs
+    ~0.25 µs and is always tried (measured on 4·10⁴ points k ~ U(0.5, 20), t = |X − Y|: its bound rejects
+    0–3 % of the points with t < k and 12–54 % of those with t > k, which then cost the 0.85 µs trapezoid
+    pass as well).  Below it (t < 0.3: the Bessel pair and the Struve base, ~0.5 µs) it is skipped where the
+    bound almost surely rejects: frac(k) > 0.99 (the reflected shape s < K_MIN) and t > 3k for k < 1 (before
+    the fitted base, measured: 87–100 % of such points rejected; t > k, which mattered there for k ≥ 1,
+    cannot happen below t = 0.3).  A cost choice only."""
     if not (K_MIN <= k <= K_MAX and T_MIN <= t <= T_MAX):
         return False
+    if _target_base.T_MIN <= t <= _target_base.T_MAX:
+        return True
     if k - math.floor(k) > 0.99:
         return False
-    return t <= (k if k >= 1.0 else 3.0 * k)
+    return k >= 1.0 or t <= 3.0 * k
+
+
+@jit
+def _from_fitted_base(t, k0, n):
+    """φ at k = k₀ + n from the fitted base of :mod:`gammaal._target_base` (m_{k₀} = k₀ g and
+    q = K_{k₀+½}/K_{k₀−½} = 1 + k₀ h, each to REL_ERR), ρ_j = t/(2j q_j), q_{j+1} = 1/q_j + (2j+1)/t: no
+    Bessel pair and no Struve sum.  The bound carries REL_ERR for the base and for every ρ_j."""
+    g, h = _target_base.base(k0, t)
+    m = k0 * g
+    q = 1.0 + k0 * h
+    d = _target_base.REL_ERR
+    err = d * m + _EPS
+    j = k0
+    for _ in range(n):
+        a = t / (2.0 * j)
+        rho = a / q
+        m_new = 1.0 - a + rho - rho * m
+        err = rho * err + 4.0 * _EPS * (1.0 + a + rho * (1.0 + m)) + d * rho * (1.0 - m)
+        m = m_new
+        q = 1.0 / q + (2.0 * j + 1.0) / t
+        j += 1.0
+    if not (m > 0.0 and err <= BOUND * m):
+        return np.nan
+    return 0.5 * m
 
 
 @jit
@@ -75,8 +108,12 @@ def target_bessel(t, k):
         return np.nan
     n = int(math.floor(k))
     k0 = k - n
+    if not k0 > 0.0:
+        return np.nan
+    if _target_base.T_MIN <= t <= _target_base.T_MAX:
+        return _from_fitted_base(t, k0, n)
     s = 1.0 - k0
-    if not (k0 > 0.0 and s >= K_MIN):
+    if s < K_MIN:
         return np.nan
     mu = k0 - 0.5                                       # order of D_{k₀}; the reflected shape has ν_s = −μ
     a = abs(mu)
@@ -94,20 +131,18 @@ def target_bessel(t, k):
     k_1pmu = k_1ma if mu < 0.0 else k_1pa               # K_{1+μ}
     pw = pa if mu < 0.0 else 1.0 / pa                   # (t/2)^{−μ}
     fs = pw * k_a / (_SQRTPI * g_s)
-    # P_s(|Z| > t): below t = 1.38 the Struve body first (1 − P where P ≤ ¾); from there on the tail is
-    # < ¼ for every s ≤ 1 (|Z| ~ Exp(1) at s = 1: P(|Z| > 1.38) = 0.2516), so the body is not tried (a cost
-    # choice only: the step-down below is right for any tail, and its cancellation is in the bound)
+    # P_s(|Z| > t) for t below the fitted base's range: the Struve body 1 − P where P ≤ ¾, with
+    # P_s(|Z| ≤ t) = 2t f_s [S_{ν−1} + (t/2) (K_{1+μ}/K_μ) S_ν / s], ν = −μ the reflected order (the Struve
+    # form of :func:`gammaal._bessel.within_struve` on this pair's K values, no second pair)
     tail = np.nan
-    if t < 1.38:
-        # P_s(|Z| ≤ t) = 2t f_s [S_{ν−1} + (t/2) (K_{1+μ}/K_μ) S_ν / s], ν = −μ the reflected order: the
-        # Struve form of :func:`gammaal._bessel.within_struve` on this pair's K values (no second pair)
-        s_nu, s_num1 = _bessel.struve_sums(t, -mu)
-        p = 2.0 * t * fs * (s_num1 + x2 * (k_1pmu / k_a) * s_nu / s)
-        if p <= 0.75:
-            tail = 1.0 - p
-            etail = _EPS_BASE * p + _EPS * tail
+    s_nu, s_num1 = _bessel.struve_sums(t, -mu)
+    p = 2.0 * t * fs * (s_num1 + x2 * (k_1pmu / k_a) * s_nu / s)
+    if p <= 0.75:
+        tail = 1.0 - p
+        etail = _EPS_BASE * p + _EPS * tail
     if math.isnan(tail):
-        # the positive M-function form at s + j ∈ [1.5, 2.5), then j steps down P_s = P_{s+1} − t f_s/s
+        # P_s > ¾ (small s): the positive M-function form at s + j ∈ [1.5, 2.5), then j steps down
+        # P_s = P_{s+1} − t f_s/s
         r_m = k_a * pw / g_m                            # R_{−μ}, R_{1−μ}
         r_1m = k_1mmu * pw * x2 / ((1.0 - mu) * g_m)
         step = t * fs / s

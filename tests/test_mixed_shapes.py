@@ -212,3 +212,15 @@ def test_debye_table_is_the_sympy_recurrence():
     for k, row in enumerate(rows, start=1):
         assert _bessel._DEBYE_LEN[k - 1] == len(row)
         assert [float(v) for v in _bessel._DEBYE_U[k - 1, :len(row)]] == [float(c) for c in row]
+
+
+@pytest.mark.parametrize("k", [98.625, 300.5])
+def test_prob_within_near_one_is_one_minus_the_accurate_tail(k):
+    """Far out at large k the Struve form of P alone keeps ~1e-14 relative (k = 98.625, t = 196 gave
+    1 − 1.1e-14 for a true 1 − 5.8e-34): P is 1 − (the small tail) there, right to an ulp of 1."""
+    sigma = math.sqrt(2.0 * k)
+    for x in (2.5, 4.0, 8.0, 14.0):
+        t = x * sigma
+        p_ref, b_ref = mpref.within_beyond(t, k)
+        for p in (gammaal.prob_within(t, k, 1.0), gammaal.prob_within(np.array([t, 1.0]), np.array([k, 2.5]), 1.0)[0]):
+            assert abs(p - float(p_ref)) <= 1.2e-16, (k, x, p, float(p_ref))

@@ -1,13 +1,14 @@
-"""φ(t) by Bessel K, the reflected shape's Struve tail and the shape recurrence (gammaal._target_bessel)
-against φ's definition in mpmath (mpref.expected_target: a quadrature of ∫ f(x) f(x+t) x/(2x+t) dx, an
-independent method), on both sides of every switch of that kernel:
+"""φ(t) by the reflected shape's tail and the shape recurrence (gammaal._target_bessel) against φ's
+definition in mpmath (mpref.expected_target: a quadrature of ∫ f(x) f(x+t) x/(2x+t) dx, an independent
+method), on both sides of every switch of that kernel:
 
-* the base: the Struve body 1 − P_s (t < 1.38 and P_s ≤ ¾) or the M-function tail at s + 1 (s ≥ ½) or
-  s + 2 (s < ½) stepped down, s = 1 − frac(k);
-* the pair order −|frac(k) − ½|: frac(k) just below / above ½;
+* the base: the fitted series of gammaal._target_base for 0.3 ≤ t ≤ 30 (its panel edges too), below that
+  the Bessel pair with the Struve body 1 − P_s, or (P_s > ¾, small s) the M-function tail at s + 2 stepped
+  down, s = 1 − frac(k);
+* the pair order −|frac(k) − ½| below t = 0.3: frac(k) just below / above ½;
 * the shape range [K_MIN, K_MAX], t range [T_MIN, T_MAX], and k just above / below integers;
-* the a-posteriori bound: points it accepts and points it hands to the Laplace quadrature (whose
-  result the public function then returns; both must be right).
+* the a-posteriori bound: points it accepts and points it hands to the trapezoid pass (whose result the
+  public function then returns; both must be right).
 """
 import math
 
@@ -24,7 +25,7 @@ RTOL_KERNEL = 2e-14           # the kernel where its bound (5e-14) accepts: meas
 # frac(k) below/above ½ (μ sign), s = 1 − frac(k) below/above ½ (one or two steps down), near integers
 K_SWITCH = [0.0100001, 0.3, 0.4999999, 0.5000001, 0.7, 0.99, 1.0000001, 1.9999999, 2.25, 3.75, 7.4999999,
             7.5000001, 12.1, 19.6, 45.5, 199.5]
-T_SWITCH = [tb.T_MIN, 1e-3, 0.5, 1.3799999, 1.3800001, 3.0, 8.0, 17.0, tb.T_MAX]
+T_SWITCH = [tb.T_MIN, 1e-3, 0.2999999, 0.3000001, 0.5, 2.2000001, 3.0, 8.9999999, 17.0, tb.T_MAX]
 
 
 def _ref(t, k):
@@ -55,10 +56,12 @@ def test_kernel_and_public_function_on_the_switch_grid():
 
 def test_both_sides_of_each_switch_fast():
     """A small sibling of the grid test: each switch once on each side (kernel accepted there)."""
-    pts = [(1.3799999, 5.3), (1.3800001, 5.3),           # Struve body / M-function tail, s ≥ ½
-           (1.3799999, 5.7), (1.3800001, 5.7),           # same, s < ½ (two steps down)
-           (3.0, 4.4999999), (3.0, 4.5000001),           # pair order −|μ|: μ just below / above 0
-           (0.5, 0.3), (0.5, 0.7),                       # k < 1: the base alone
+    pts = [(0.2999999, 5.3), (0.3000001, 5.3),           # pair and Struve base / fitted base
+           (0.2999999, 0.7), (0.3000001, 0.7),           # same, k < 1 (the base alone)
+           (0.29, 5.9),                                  # P_s > ¾ below 0.3: M-function tail, two steps down
+           (0.2, 4.4999999), (0.2, 4.5000001),           # pair order −|μ|: μ just below / above 0
+           (2.1999999, 7.3), (2.2000001, 7.3),           # a panel edge of the fitted base
+           (2.0, 5.9999999),                             # frac(k) → 1: the fitted base needs no s ≥ K_MIN
            (tb.T_MIN, 9.3), (tb.T_MAX, 150.5)]
     rows = []
     for t, k in pts:
@@ -70,20 +73,23 @@ def test_both_sides_of_each_switch_fast():
 
 def test_outside_the_range_hands_back():
     for t, k in [(1.0, 3.0), (1.0, tb.K_MAX * 1.01), (tb.T_MAX * 1.01, 3.5), (tb.T_MIN * 0.9, 3.5),
-                 (2.0, 0.005), (2.0, 4.995)]:
+                 (2.0, 0.005), (0.2, 4.995)]:
         assert math.isnan(tb.target_bessel(t, k)), (t, k)
-    # just above / below an integer: frac(k) → 0 costs 1/frac(k) in the first step, s → 0 leaves the
-    # Struve range; the bound (or the range) hands these back and the quadrature serves them
-    for t, k in [(2.0, 6.0000001), (2.0, 5.9999999)]:
+    # just above an integer the first step costs 1/frac(k); below t = 0.3, s = 1 − frac(k) → 0 leaves the
+    # Struve range: the bound (or the range) hands these back and the trapezoid pass serves them
+    for t, k in [(2.0, 6.0000001), (0.2, 5.9999999)]:
         assert math.isnan(tb.target_bessel(t, k)), (t, k)
         assert abs(gammaal.expected_target(t, k, 1.0) - _ref(t, k)) <= RTOL * _ref(t, k)
 
 
 def test_the_bound_rejects_the_far_tail():
-    # t ≫ k: the recurrence and 1 − J/D lose digits; the kernel must hand these to the quadrature
-    for t, k in [(29.0, 0.3), (29.0, 2.5), (25.0, 3.7)]:
+    # t ≫ k ≥ 1: the recurrence amplifies (ρ > 1); the kernel must hand these to the trapezoid pass
+    for t, k in [(29.0, 2.5), (25.0, 3.7)]:
         assert math.isnan(tb.target_bessel(t, k)), (t, k)
         assert abs(gammaal.expected_target(t, k, 1.0) - _ref(t, k)) <= RTOL * _ref(t, k)
+    # k < 1: no recurrence, the fitted base alone keeps its relative accuracy however far out
+    v = tb.target_bessel(29.0, 0.3)
+    assert abs(v - _ref(29.0, 0.3)) <= RTOL_KERNEL * _ref(29.0, 0.3)
 
 
 def test_mixed_shape_array_against_mpmath():

@@ -76,21 +76,22 @@ def test_left_tail_closed_form_against_a_brute_force_sum(k, t, h):
 
 
 def test_worth_trying_both_sides():
-    assert tb.worth_trying(3.0, 3.5) and not tb.worth_trying(3.6, 3.5)          # t ≤ k (k ≥ 1)
-    assert tb.worth_trying(1.4, 0.5) and not tb.worth_trying(1.6, 0.5)          # t ≤ 3k (k < 1)
-    assert tb.worth_trying(1.0, 3.989) and not tb.worth_trying(1.0, 3.991)      # frac(k) ≤ 0.99
+    assert tb.worth_trying(3.6, 3.5) and tb.worth_trying(2.0, 5.995)          # fitted base: always tried
+    assert tb.worth_trying(0.2, 0.07) and not tb.worth_trying(0.2, 0.06)       # below it: t ≤ 3k (k < 1) …
+    assert tb.worth_trying(0.2, 3.989) and not tb.worth_trying(0.2, 3.991)     # … frac(k) ≤ 0.99
     assert not tb.worth_trying(1.0, tb.K_MAX * 1.01) and not tb.worth_trying(tb.T_MAX * 1.01, 100.5)
 
 
 def test_public_function_on_both_sides_of_the_dispatch():
     """Points the Bessel recurrence serves, points it skips or rejects (this pass), and points outside
     this pass's range (the adaptive Laplace quadrature): all within the public tolerance of mpmath."""
-    pts = [(3.0, 3.5), (3.6, 3.5),                                  # worth trying / skipped
-           (0.9, 1.0), (2.0, 0.5),                                  # integer k / k < 1 past 3k
-           (1.0, 6.995),                                            # frac(k) > 0.99
+    pts = [(3.0, 3.5), (29.0, 2.5),                                 # served / rejected by the recurrence
+           (0.9, 1.0), (0.2, 0.06),                                 # integer k / skipped below t = 0.3
+           (0.2, 6.995), (40.0, 3.5),                               # frac(k) > 0.99 / past its t range
            (tt.T_MAX * 2.0, 2.5), (0.5, tt.K_MAX * 2.0)]            # past the pass: Laplace
     for t, k in pts:
         ref = _ref(t, k)
         assert abs(gammaal.expected_target(t, k, 1.0) - ref) <= 1e-13 * ref, (t, k)
-    # the pass is what serves the skipped point (same value as the kernel)
-    assert _kernels.expected_target_scaled(3.6, 3.5) == tt.target_trapezoid(3.6, 3.5)
+    # the pass is what serves the points the recurrence does not (same value as the kernel)
+    for t, k in [(29.0, 2.5), (40.0, 3.5), (0.9, 1.0)]:
+        assert _kernels.expected_target_scaled(t, k) == tt.target_trapezoid(t, k)
