@@ -73,7 +73,8 @@ import math
 
 import numpy as np
 
-from . import _bessel, _erlang, _hankel_tail, _laplace, _mixture, _struve_tail, _target_bessel, _target_trapezoid
+from . import (_bessel, _erlang, _hankel_tail, _laplace, _large_k_tail, _mixture, _struve_tail, _target_bessel,
+               _target_trapezoid)
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
 from ._special import Elementwise
@@ -290,6 +291,10 @@ def beyond_scaled(t, k):
     if t < T_FLAT and k >= 1.0:
         return within_beyond_logt(t, math.log(t), k)[1]
     if t >= T_TINY:
+        if k >= _large_k_tail.K_MIN:
+            b = _large_k_tail.beyond(t, k)      # σ ≤ t ≤ 4.4σ: O(1), and no P to form first
+            if not math.isnan(b):
+                return b
         if struve_applies(t, k):
             b = struve_within_beyond(t, k)[1]
             if not math.isnan(b):
@@ -347,6 +352,10 @@ def struve_within_beyond(t, k):
             return p, _struve_tail.beyond_from_r(t, k, r0, r1, g)
     if p <= _STRUVE_TAIL_MAX_P:
         return p, 1.0 - p               # tail ≥ ¼: 1 − P loses at most two bits
+    if k >= _large_k_tail.K_MIN:
+        b = _large_k_tail.beyond(t, k)  # O(1): Debye's density times the fitted Mills ratio (σ ≤ t ≤ 4.4σ)
+        if not math.isnan(b):
+            return p, b
     if k >= _struve_tail.REC_K1 + 1.0 and t <= _struve_tail.REC_X_MAX:
         b = _struve_tail.beyond_recurrence(t, k)
         return p, (b if b > 1e-290 else np.nan)         # below: the log-space quadrature
@@ -370,7 +379,7 @@ def within_scaled(t, k):
         if p > 1.0 - _P_VIA_TAIL:
             # P ≈ 1: the Struve form's relative error (up to ~1e-14 after a long recurrence at large k) would
             # be all of the tail; 1 − (the accurate small tail) is right to the tail's own digits
-            b = struve_within_beyond(t, k)[1]
+            b = beyond_scaled(t, k)
             if not math.isnan(b):
                 return 1.0 - b
         return p

@@ -88,7 +88,8 @@ def _log_prob(t, u, k, upper, n, w, tail):
             p = _kernels.within_scaled(t, k)
         elif k >= _UPPER_VIA_WITHIN_K:
             # a tail ≥ 1 % from 1 − P: the O(1) Struve body instead of the small-tail forms (at large k the
-            # O(k) shape recurrence); see _UPPER_VIA_WITHIN for the error this leaves in the root
+            # O(k) shape recurrence where the fitted tail of _large_k_tail does not serve); see
+            # _UPPER_VIA_WITHIN for the error this leaves in the root
             p = _kernels.within_scaled(t, k)
             p = 1.0 - p if p <= _UPPER_VIA_WITHIN else _kernels.beyond_scaled(t, k)
         else:
