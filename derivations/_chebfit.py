@@ -8,6 +8,9 @@ zeroed and trailing all-zero rows and columns dropped.  ``render`` writes the mo
 """
 from __future__ import annotations
 
+import argparse
+import importlib
+
 import mpmath as mp
 import numpy as np
 
@@ -79,3 +82,20 @@ def check(module, coef, deg, ncol, tol=1e-17):
     diff = float(np.max(np.abs(coef - module.COEF))) if same else float("inf")
     print(f"degrees {'match' if same else 'DIFFER'}; largest coefficient difference {diff:.1e}")
     return same and diff <= tol
+
+
+def cli(argv, description, generate, table, out, doc, edges, extra=(), jobs=False):
+    """The generators' command line: write ``out`` (the module ``table``), or with ``--check`` regenerate
+    and compare with the committed one (exit status 0 iff they match).  ``generate(args)`` returns
+    (coef, deg, ncol); ``jobs`` adds a ``--jobs`` option for generators that work in parallel."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--check", action="store_true", help="compare with the committed table instead of writing")
+    if jobs:
+        ap.add_argument("--jobs", type=int, default=2, help="worker processes")
+    args = ap.parse_args(argv)
+    coef, deg, ncol = generate(args)
+    if args.check:
+        return 0 if check(importlib.import_module(table), coef, deg, ncol) else 1
+    out.write_text(render(doc, edges, coef, deg, ncol, extra))
+    print(f"wrote {out} ({coef.shape[0]} panels, degrees up to {int(deg.max())})")
+    return 0

