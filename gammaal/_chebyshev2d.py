@@ -41,9 +41,12 @@ def cheb_values(x, out):
 def tensor_sum(coef, deg, ncol, p, w, ta, tb):
     """Σ_i ta[i] Σ_j C[p, w, i, j] tb[j] over the kept coefficients."""
     acc = 0.0
+    block = coef[p, w]
+    lengths = ncol[p, w]
     for i in range(deg[p, w, 0]):
+        c = block[i]
         row = 0.0
-        for j in range(ncol[p, w, i]):
-            row += coef[p, w, i, j] * tb[j]
+        for j in range(lengths[i]):
+            row += c[j] * tb[j]
         acc += ta[i] * row
     return acc
