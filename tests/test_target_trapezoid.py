@@ -31,9 +31,8 @@ def test_grid_against_mpmath():
 
 def test_sample_against_mpmath():
     """A fast sibling of the grid: the corners of the range, integers and their neighbours, t ≳ k."""
-    pts = [(tt.T_MIN, tt.K_MIN), (tt.T_MAX, tt.K_MIN),                 # the k = K_MAX corners: slow grid
-           (3.0, 0.05), (0.5, 1.0), (0.5, 0.9999999), (2.0, 2.0000001), (4.0, 3.3), (12.0, 5.5),
-           (40.0, 19.6), (25.0, 60.5)]
+    pts = [(1e-3, tt.K_MIN), (3.0, 0.05), (0.5, 1.0), (0.5, 0.9999999), (2.0, 2.0000001),    # corners: slow grid
+           (4.0, 3.3), (12.0, 5.5), (25.0, 60.5)]
     rows = [((t, k), tt.target_trapezoid(t, k), _ref(t, k)) for t, k in pts]
     mpref.assert_close_table(rows, RTOL)
 
@@ -88,7 +87,7 @@ def test_public_function_on_both_sides_of_the_dispatch():
     pts = [(3.0, 3.5), (29.0, 2.5),                                 # served / rejected by the recurrence
            (0.9, 1.0), (0.2, 0.06),                                 # integer k / skipped below t = 0.3
            (0.2, 6.995), (40.0, 3.5),                               # frac(k) > 0.99 / past its t range
-           (tt.T_MAX * 2.0, 2.5), (0.5, tt.K_MAX * 1.25)]           # past the pass: Laplace
+           (tt.T_MAX * 2.0, 2.5)]                                   # past the pass: Laplace (k > K_MAX: its own tests)
     for t, k in pts:
         ref = _ref(t, k)
         assert abs(gammaal.expected_target(t, k, 1.0) - ref) <= 1e-13 * ref, (t, k)
