@@ -49,7 +49,7 @@ so nothing is lost to cancellation):
   reflected shape's tail and the shape recurrence of J/D — its base from the fitted Chebyshev series of
   :mod:`gammaal._target_base` for 0.3 ≤ t ≤ 30, below from one Bessel pair and Struve sums — with a running
   error bound; NaN where the bound exceeds 5e-14, chiefly t ≳ k ≥ 1; below t = 0.3 the points it would
-  almost surely reject skip it, :func:`gammaal._target_bessel.worth_trying`), then for 1e-3 ≤ k ≤ 200,
+  almost surely reject skip it, :func:`gammaal._target_bessel.worth_trying`), then for 1e-8 ≤ k ≤ 200,
   1e-6 ≤ t ≤ 1e4 one trapezoid pass with an a-priori step (:mod:`gammaal._target_trapezoid`, ~0.85 µs),
   else the adaptive Laplace integrals below.
 * **φ(t)** and the density use the positive Laplace-type integrals
