@@ -7,8 +7,8 @@ E[1 − 1/u].  Two facts (checked against mpmath, tests/test_target_bessel.py):
 * **reflection** (0 < k₀ < 1, s = 1 − k₀): −dJ/dt = D and t^{−ν}K_ν = t^{−ν}K_{−ν}, so
   ``J_{k₀} = Γ(k₀)Γ(s)/2 · P_s(|Z| > t)`` and ``D_{k₀} = Γ(k₀)Γ(s) f_s(t)`` (f_s the density of Z
   for shape s), hence ``m_{k₀} = 1 − P_s(|Z| > t) / (2 f_s(t))``.  The tail of shape s comes from
-  1 − P (Struve form) while that is ≥ ¼, else from the positive M-function form at s + j ∈ [1.5, 2.5)
-  (:mod:`gammaal._struve_tail`) and j steps of the shape recurrence down, P_s = P_{s+1} − t f_s/s;
+  1 − P (Struve form) while that is ≥ ¼, else from the positive M-function form at s + 2
+  (:mod:`gammaal._struve_tail`) and two steps of the shape recurrence down, P_s = P_{s+1} − t f_s/s;
 * **shape recurrence**: integrating (u²−1)^{k−1}u e^{−tu} by parts, J_{k+1} + J_k = t D_{k+1}/(2k),
   i.e. with ρ_j = D_j/D_{j+1} = t² R_{j−½} / (4j(j+½) R_{j+½}) (R the normalised Bessel values of
   :mod:`gammaal._bessel`)
@@ -141,24 +141,19 @@ def target_bessel(t, k):
         tail = 1.0 - p
         etail = _EPS_BASE * p + _EPS * tail
     if math.isnan(tail):
-        # P_s > ¾ (small s): the positive M-function form at s + j ∈ [1.5, 2.5), then j steps down
-        # P_s = P_{s+1} − t f_s/s
-        r_m = k_a * pw / g_m                            # R_{−μ}, R_{1−μ}
-        r_1m = k_1mmu * pw * x2 / ((1.0 - mu) * g_m)
+        # P_s > ¾ (small s): the positive M-function form at s + 2, then two steps down P_s = P_{s+1} − t f_s/s
+        r_1m = k_1mmu * pw * x2 / ((1.0 - mu) * g_m)    # R_{1−μ}
         step = t * fs / s
         g_ratio = (1.0 - mu) * g_m / (s * g_s)          # Γ(s+3/2)/Γ(s+1)
-        if s >= 0.5:
-            big = _struve_tail.beyond_from_r(t, s + 1.0, r_m, r_1m, g_ratio)
-            tail = big - step
-            scale = big + step
-        else:
-            k_2mmu = k_a + ((1.0 - mu) / x2) * k_1mmu     # K_{2−μ} (positive recurrence)
-            r_2m = k_2mmu * pw * x2 * x2 / ((2.0 - mu) * (1.0 - mu) * g_m)
-            big = _struve_tail.beyond_from_r(t, s + 2.0, r_1m, r_2m, g_ratio * (2.0 - mu) / (s + 1.0))
-            f1 = pw * x2 * k_1mmu / (_SQRTPI * s * g_s)
-            step1 = t * f1 / (s + 1.0)
-            tail = big - step - step1
-            scale = big + step + step1
+        # two steps down from s + 2 (below t = 0.3 only s < ½ gets here: P_s ≤ 0.45 for s ≥ ½; the form
+        # holds for any s in the Struve range, one step more than needed there)
+        k_2mmu = k_a + ((1.0 - mu) / x2) * k_1mmu         # K_{2−μ} (positive recurrence)
+        r_2m = k_2mmu * pw * x2 * x2 / ((2.0 - mu) * (1.0 - mu) * g_m)
+        big = _struve_tail.beyond_from_r(t, s + 2.0, r_1m, r_2m, g_ratio * (2.0 - mu) / (s + 1.0))
+        f1 = pw * x2 * k_1mmu / (_SQRTPI * s * g_s)
+        step1 = t * f1 / (s + 1.0)
+        tail = big - step - step1
+        scale = big + step + step1
         if not tail > 0.0:
             return np.nan
         etail = _EPS_BASE * scale
