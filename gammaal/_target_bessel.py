@@ -10,8 +10,7 @@ E[1 − 1/u].  Two facts (checked against mpmath, tests/test_target_bessel.py):
   1 − P (Struve form) while that is ≥ ¼, else from the positive M-function form at s + 2
   (:mod:`gammaal._struve_tail`) and two steps of the shape recurrence down, P_s = P_{s+1} − t f_s/s;
 * **shape recurrence**: integrating (u²−1)^{k−1}u e^{−tu} by parts, J_{k+1} + J_k = t D_{k+1}/(2k),
-  i.e. with ρ_j = D_j/D_{j+1} = t² R_{j−½} / (4j(j+½) R_{j+½}) (R the normalised Bessel values of
-  :mod:`gammaal._bessel`)
+  i.e. with ρ_j = D_j/D_{j+1} = t/(2j q_j), q_j = K_{j+½}(t)/K_{j−½}(t), q_{j+1} = 1/q_j + (2j+1)/t
 
   .. math::  m_{j+1} = 1 − t/(2j) + ρ_j (1 − m_j),
 
@@ -74,15 +73,10 @@ def worth_trying(t, k):
 
 
 @jit
-def _from_fitted_base(t, k0, n):
-    """φ at k = k₀ + n from the fitted base of :mod:`gammaal._target_base` (m_{k₀} = k₀ g and
-    q = K_{k₀+½}/K_{k₀−½} = 1 + k₀ h, each to REL_ERR), ρ_j = t/(2j q_j), q_{j+1} = 1/q_j + (2j+1)/t: no
-    Bessel pair and no Struve sum.  The bound carries REL_ERR for the base and for every ρ_j."""
-    g, h = _target_base.base(k0, t)
-    m = k0 * g
-    q = 1.0 + k0 * h
-    d = _target_base.REL_ERR
-    err = d * m + _EPS
+def _recurrence(t, k0, n, m, err, q, d):
+    """φ at k = k₀ + n from m = m_{k₀} (absolute error err) and q = K_{k₀+½}/K_{k₀−½} (relative error d):
+    m_{j+1} = 1 − t/(2j) + ρ_j(1 − m_j), ρ_j = t/(2j q_j), q_{j+1} = 1/q_j + (2j+1)/t (K's forward
+    recurrence), with the running bound (4ε a step, d for every ρ_j); NaN where it exceeds BOUND."""
     j = k0
     for _ in range(n):
         a = t / (2.0 * j)
@@ -95,6 +89,16 @@ def _from_fitted_base(t, k0, n):
     if not (m > 0.0 and err <= BOUND * m):
         return np.nan
     return 0.5 * m
+
+
+@jit
+def _from_fitted_base(t, k0, n):
+    """φ at k = k₀ + n from the fitted base of :mod:`gammaal._target_base` (m_{k₀} = k₀ g and
+    q = K_{k₀+½}/K_{k₀−½} = 1 + k₀ h, each to REL_ERR): no Bessel pair and no Struve sum."""
+    g, h = _target_base.base(k0, t)
+    m = k0 * g
+    d = _target_base.REL_ERR
+    return _recurrence(t, k0, n, m, d * m + _EPS, 1.0 + k0 * h, d)
 
 
 @jit
@@ -158,21 +162,5 @@ def target_bessel(t, k):
             return np.nan
         etail = _EPS_BASE * scale
     r = tail / (2.0 * fs)
-    m = 1.0 - r
     err = etail / (2.0 * fs) + _EPS_BASE * r + _EPS
-    r0 = k_a / (pw * g_p)                               # R_{j−½}, R_{j+½} for j = k₀
-    r1 = k_1pmu * x2 / (pw * (1.0 + mu) * g_p)
-    q = x2 * x2
-    j = k0
-    for _ in range(n):
-        rho = t * t * r0 / (4.0 * j * (j + 0.5) * r1)
-        a = t / (2.0 * j)
-        m_new = 1.0 - a + rho - rho * m
-        err = rho * err + 4.0 * _EPS * (1.0 + a + rho * (1.0 + m))
-        m = m_new
-        nu = j + 0.5                                    # R_{ν+1} = [ν R_ν + q R_{ν−1}/ν]/(ν+1)
-        r0, r1 = r1, (nu * r1 + q * r0 / nu) / (nu + 1.0)
-        j += 1.0
-    if not (m > 0.0 and err <= BOUND * m):
-        return np.nan
-    return 0.5 * m
+    return _recurrence(t, k0, n, 1.0 - r, err, k_1pmu / k_a, 0.0)   # q = K_{1+μ}/K_μ from this pair
