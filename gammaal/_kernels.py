@@ -73,8 +73,8 @@ import math
 
 import numpy as np
 
-from . import (_bessel, _erlang, _hankel_tail, _laplace, _large_k_tail, _mixture, _struve_tail, _target_bessel,
-               _target_trapezoid)
+from . import (_bessel, _erlang, _hankel_tail, _laplace, _large_k_tail, _mixture, _small_k_tail, _struve_tail,
+               _target_bessel, _target_trapezoid)
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
 from ._special import Elementwise
@@ -275,7 +275,7 @@ def within_beyond_scaled(t, k):
     if struve_applies(t, k):
         p, b = struve_within_beyond(t, k)
         if math.isnan(b):
-            b = _real_prob(t, math.log(t), k, True)
+            b = _tail_past_struve(t, k)
         if b < _P_VIA_TAIL and k >= _P_VIA_TAIL_K:
             p = 1.0 - b                 # as in within_scaled: P ≈ 1 from the accurate tail
         return p, b
@@ -298,22 +298,32 @@ def beyond_scaled(t, k):
             b = _large_k_tail.beyond(t, k)      # σ ≤ t ≤ 4.4σ: O(1), and no P to form first
             if not math.isnan(b):
                 return b
+        if k < _small_k_tail.K_MAX and not is_integer_shape(k):
+            b = _small_k_tail.beyond(t, k)      # 0.0098 ≤ t ≤ 25.8: O(1), the factor k explicit
+            if not math.isnan(b):
+                return b
         if struve_applies(t, k):
             b = struve_within_beyond(t, k)[1]
             if not math.isnan(b):
                 return b
-        if is_integer_shape(k):
-            n = int(k)
-            w = np.empty(n)
-            _erlang.weights(n, w)
-            return _erlang.beyond(t, n, w)
-        # the far tail from Hankel's expansion where it is accepted (O(1)); else the tail integral, which is
-        # accurate on its own, also where it exceeds ½
-        b = _hankel_tail.beyond_hankel(t, k)
-        if not math.isnan(b):
-            return b
-        return _real_prob(t, math.log(t), k, True)
+        return _tail_past_struve(t, k)
     return within_beyond_logt(t, math.log(t), k)[1]
+
+
+@_jit
+def _tail_past_struve(t, k):
+    """P(|Z| > t), t ≥ T_TINY, where the Struve forms do not serve it: the Erlang sum for integer k, the far
+    tail from Hankel's expansion where it is accepted (O(1)), else the tail integral, which is accurate on
+    its own, also where it exceeds ½."""
+    if is_integer_shape(k):
+        n = int(k)
+        w = np.empty(n)
+        _erlang.weights(n, w)
+        return _erlang.beyond(t, n, w)
+    b = _hankel_tail.beyond_hankel(t, k)
+    if not math.isnan(b):
+        return b
+    return _real_prob(t, math.log(t), k, True)
 
 
 @_jit
@@ -362,13 +372,13 @@ def struve_within_beyond(t, k):
     if k >= _struve_tail.REC_K1 + 1.0 and t <= _struve_tail.REC_X_MAX:
         b = _struve_tail.beyond_recurrence(t, k)
         return p, (b if b > 1e-290 else np.nan)         # below: the log-space quadrature
-    if t <= _struve_tail.X_MAX and 0.5 <= k < _struve_tail.K_MIN:
-        # one step down from k + 1: P_k(|Z| > t) = P_{k+1}(|Z| > t) − t f_k(t)/k (the shape
-        # recurrence of the tail); kept where the difference costs at most five bits
-        a = _struve_tail.beyond_struve(t, k + 1.0)
-        b = t * _bessel.pdf_bessel(t, k) / k
-        if a + b <= 32.0 * (a - b):
-            return p, a - b
+    if k < _small_k_tail.K_MAX:
+        b = _small_k_tail.beyond(t, k)                  # the fitted tail with the factor k explicit
+        if not math.isnan(b):
+            return p, b
+        if t < _small_k_tail.T_MIN:
+            # the tail is ≥ 0.07 below T_MIN at any k ≥ 0.01: 1 − P loses at most four bits
+            return p, 1.0 - p
     return p, np.nan
 
 

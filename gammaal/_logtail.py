@@ -39,9 +39,9 @@ import math
 import numba
 import numpy as np
 
-from . import _struve_tail
+from . import _bessel, _struve_tail
 from ._hankel_tail import log_beyond_and_pdf_hankel, log_beyond_hankel
-from ._kernels import log_gamma_ratio_half, struve_applies, struve_within_beyond
+from ._kernels import log_gamma_ratio_half, struve_applies, struve_within_beyond, within_beyond_scaled, within_scaled
 # the inner integrands (UPPER, LOWER, DENSITY: which function of x = t/W is averaged over W) and the
 # trapezoid walk are the W-quadrature's, shared with gammaal._mixture.wmix_log
 from ._special import Elementwise
@@ -173,6 +173,14 @@ def log_beyond_scaled(t, k):
     if math.isinf(t):
         return -np.inf
     if _small_side_first(t, k):
+        if struve_applies(t, k):
+            # the body from the Struve form (positive terms) and, where it is not the small side after all,
+            # the accurate tail: log1p(−P) or log of a normal number of full relative accuracy
+            p, b = within_beyond_scaled(t, k)
+            if p < 0.5:
+                return math.log1p(-p)
+            if b > 1e-280:
+                return math.log(b)
         lw = log_mixture(t, k, LOWER)
         if lw < -_LOG2:
             return math.log1p(-math.exp(lw))
@@ -200,6 +208,12 @@ def log_within_scaled(t, k):
         return -np.inf
     if math.isinf(t):
         return 0.0
+    if struve_applies(t, k):
+        # the Struve body: full relative accuracy down to t = 1e-300 (near P = 1 at k ≥ 20, 1 − the accurate
+        # tail); where P is a normal number its log is within an ulp or so, absolutely
+        p = within_scaled(t, k)
+        if p > 1e-280:
+            return math.log(p)
     if not _small_side_first(t, k):
         lb = log_beyond_hankel(t, k)
         if math.isnan(lb):
@@ -225,6 +239,10 @@ def log_abs_pdf_scaled(t, k):
         lf = log_beyond_and_pdf_hankel(t, k)[1]      # far out: Hankel's expansion of K_ν, O(1)
         if not math.isnan(lf):
             return lf
+    if struve_applies(t, k):
+        f = _bessel.pdf_bessel(t, k)                 # Bessel K, where the density is a normal number
+        if f > 1e-280:
+            return _LOG2 + math.log(f)
     return log_mixture(t, k, DENSITY)
 
 
