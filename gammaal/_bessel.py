@@ -300,7 +300,13 @@ _DEBYE_LEN = np.array([2, 3, 4, 5, 6, 7, 8])
 @jit
 def r_debye(nu, x):
     """R_ν = K_ν(x) (x/2)^ν/Γ(ν+1) for ν ≥ NU_DEBYE by Debye's expansion; NaN where its exponent exceeds
-    DEBYE_MAX_EXPONENT (the caller then recurs).
+    DEBYE_MAX_EXPONENT (the caller then recurs)."""
+    return r_debye_upto(nu, x, DEBYE_MAX_EXPONENT)
+
+
+@jit
+def r_debye_upto(nu, x, max_exponent):
+    """R_ν by Debye's expansion, NaN where its exponent E is below −max_exponent.
 
     With z = x/ν, s = √(1+z²), p = 1/s and w = (s − 1)/2 = z²/(2(s+1)), the expansion and Stirling's
     series for Γ(ν+1) give log R_ν = ν(log1pmx(w) − w) − log 2ν − ½ log s − stirlerr(ν) + log Σ_k (−1)^k u_k(p)/ν^k:
@@ -311,7 +317,7 @@ def r_debye(nu, x):
     s = math.sqrt(1.0 + z2)
     w = 0.5 * z2 / (s + 1.0)
     e = nu * (log1pmx(w) - w)
-    if e < -DEBYE_MAX_EXPONENT:
+    if e < -max_exponent:
         return np.nan
     p = 1.0 / s
     p2 = p * p

@@ -73,7 +73,7 @@ import math
 
 import numpy as np
 
-from . import (_bessel, _erlang, _hankel_tail, _laplace, _large_k_tail, _mixture, _small_k_tail, _struve_tail,
+from . import (_bessel, _erlang, _hankel_tail, _huge_k, _laplace, _large_k_tail, _mixture, _small_k_tail, _struve_tail,
                _target_bessel, _target_trapezoid)
 from ._special import LOG2 as _LOG2
 from ._special import LOGSQRTPI as _LOGSQRTPI
@@ -279,6 +279,10 @@ def within_beyond_scaled(t, k):
         if b < _P_VIA_TAIL and k >= _P_VIA_TAIL_K:
             p = 1.0 - b                 # as in within_scaled: P ≈ 1 from the accurate tail
         return p, b
+    if k > _huge_k.K_MIN and t >= T_TINY:
+        p, b = _huge_k.within_beyond(t, k)      # Debye's K, the Struve body and the M-function tail: O(1)
+        if not math.isnan(p):
+            return p, b
     return within_beyond_logt(t, math.log(t), k)
 
 
@@ -304,6 +308,10 @@ def beyond_scaled(t, k):
                 return b
         if struve_applies(t, k):
             b = struve_within_beyond(t, k)[1]
+            if not math.isnan(b):
+                return b
+        elif k > _huge_k.K_MIN:
+            b = _huge_k.within_beyond(t, k)[1]
             if not math.isnan(b):
                 return b
         return _tail_past_struve(t, k)
@@ -396,6 +404,10 @@ def within_scaled(t, k):
             if not math.isnan(b):
                 return 1.0 - b
         return p
+    if k > _huge_k.K_MIN and t >= T_TINY:
+        p = _huge_k.within_beyond(t, k)[0]
+        if not math.isnan(p):
+            return p
     return within_beyond_scaled(t, k)[0]
 
 
@@ -504,6 +516,10 @@ def pdf_scaled(z, k):
         return math.exp(log_pdf_at_zero(k))
     if _bessel.K_MIN <= k <= _bessel.K_MAX and T_TINY <= a <= _bessel.X_MAX:
         return _bessel.pdf_bessel(a, k)
+    if k > _huge_k.K_MIN and a >= T_TINY:
+        f = _huge_k.pdf(a, k)           # Debye's K: O(1) where it serves
+        if not math.isnan(f):
+            return f
     return pdf_logz(math.log(a), k)
 
 

@@ -39,9 +39,10 @@ import math
 import numba
 import numpy as np
 
-from . import _bessel, _struve_tail
+from . import _bessel, _mixture, _struve_tail
 from ._hankel_tail import log_beyond_and_pdf_hankel, log_beyond_hankel
-from ._kernels import log_gamma_ratio_half, struve_applies, struve_within_beyond, within_beyond_scaled, within_scaled
+from ._kernels import (T_FLAT, T_TINY, log_gamma_ratio_half, log_pdf_at_zero, struve_applies, struve_within_beyond,
+                       within_beyond_scaled, within_scaled)
 # the inner integrands (UPPER, LOWER, DENSITY: which function of x = t/W is averaged over W) and the
 # trapezoid walk are the W-quadrature's, shared with gammaal._mixture.wmix_log
 from ._special import Elementwise
@@ -164,6 +165,12 @@ def _small_side_first(t, k):
 
 
 @_jit
+def _log_flat_body(t, k):
+    """log P(|Z| ≤ t) = log(2 f(0) t) for t < T_FLAT, k ≥ 1 (the next term is O(t) smaller; t may be subnormal)."""
+    return _LOG2 + log_pdf_at_zero(k) + math.log(t)
+
+
+@_jit
 def log_beyond_scaled(t, k):
     """log P(|Z| > t), θ = 1 (log1p(−P(|Z| ≤ t)) where the body is the smaller side)."""
     if math.isnan(t) or math.isnan(k):
@@ -172,6 +179,12 @@ def log_beyond_scaled(t, k):
         return 0.0
     if math.isinf(t):
         return -np.inf
+    if t < T_FLAT and k >= 1.0:
+        return math.log1p(-math.exp(_log_flat_body(t, k)))
+    if t < T_TINY:
+        lw, ok = _mixture.wmix_log(math.log(t), k, False)   # the body is the small side for certain here
+        if ok and lw < -_LOG2:
+            return math.log1p(-math.exp(lw))
     if _small_side_first(t, k):
         if struve_applies(t, k):
             # the body from the Struve form (positive terms) and, where it is not the small side after all,
@@ -208,6 +221,12 @@ def log_within_scaled(t, k):
         return -np.inf
     if math.isinf(t):
         return 0.0
+    if t < T_FLAT and k >= 1.0:
+        return _log_flat_body(t, k)
+    if t < T_TINY:
+        lw, ok = _mixture.wmix_log(math.log(t), k, False)   # the log-space W-integral (t may be subnormal)
+        if ok:
+            return lw
     if struve_applies(t, k):
         # the Struve body: full relative accuracy down to t = 1e-300 (near P = 1 at k ≥ 20, 1 − the accurate
         # tail); where P is a normal number its log is within an ulp or so, absolutely

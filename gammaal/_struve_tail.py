@@ -73,21 +73,27 @@ def j_pair(x, k):
 
 
 @jit
-def j_pair_laguerre(x, k):
-    """(J_{k−2}(x), J_{k−1}(x)) for x ≥ X_MAX, k ≥ REC_K1: J = (1/x) ∫_0^∞ e^{−v}(1 − v²/x²)_+^a dv by
-    32-point Gauss–Laguerre (the cut at v = x weighs e^{−x} < 1e-13·… relative and is smooth to order k−2)."""
+def j_pair_gauss_laguerre(x, k, nodes, weights):
+    """(J_{k−2}(x), J_{k−1}(x)) with J = (1/x) ∫_0^∞ e^{−v}(1 − v²/x²)_+^a dv by the Gauss–Laguerre rule
+    (nodes, weights); the cut at v = x weighs e^{−x} and is smooth to order k − 2."""
     a = k - 2.0
     s0 = 0.0
     s1 = 0.0
-    for j in range(_GL_V.size):
-        r = _GL_V[j] / x
+    for j in range(nodes.size):
+        r = nodes[j] / x
         if r >= 1.0:
             break
         om = 1.0 - r * r
-        f = _GL_W[j] * math.exp(a * math.log1p(-r * r))
+        f = weights[j] * math.exp(a * math.log1p(-r * r))
         s0 += f
         s1 += f * om
     return s0 / x, s1 / x
+
+
+@jit
+def j_pair_laguerre(x, k):
+    """(J_{k−2}(x), J_{k−1}(x)) for x ≥ X_MAX, k ≥ REC_K1 by 32-point Gauss–Laguerre (e^{−x} < 1e-13 there)."""
+    return j_pair_gauss_laguerre(x, k, _GL_V, _GL_W)
 
 
 @jit

@@ -13,6 +13,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
+import gammaal
 from gammaal import _logtail
 import mpref
 
@@ -101,3 +102,23 @@ def test_edges():
     assert _logtail.log_abs_pdf_scaled(0.0, 0.3) == np.inf
     # f_{|Z|}(0) = Γ(k−½)/(√π Γ(k)); k = 1 gives 1
     assert abs(_logtail.log_abs_pdf_scaled(0.0, 1.0)) < 1e-15
+
+
+@pytest.mark.parametrize("k", [0.1, 0.3, 0.7, 4.0, 65.0])
+@pytest.mark.parametrize("t", [5e-324, 1e-310])
+def test_log_kernels_at_subnormal_and_tiny_t(k, t):
+    """δ/θ below 1e-300 (subnormal too): log P(|Z| ≤ t) from 2 f(0) t (k ≥ 1) or the log-space W-integral,
+    log P(|Z| > t) = log1p(−P) — a NaN before (hypothesis: gammadiff(65).logsf(5e-324)); against the Struve
+    form in mpmath."""
+    import mpmath as mp
+
+    from derivations.reference import within_beyond
+
+    p = within_beyond(t, k, tail=False)[0]
+    d = gammaal.absgammadiff(k)
+    lc, ls = float(mp.log(p)), float(mp.log1p(-p))
+    assert abs(d.logcdf(t) - lc) <= 1e-13 * max(1.0, abs(lc)), (k, t)
+    # −P to the relative accuracy of P from its log: ε·|log P| ≤ 1e-13 here
+    assert abs(d.logsf(t) - ls) <= 2e-16 * max(1.0, abs(lc)) * abs(ls) + 1e-300, (k, t)
+    g = gammaal.gammadiff(k)
+    assert abs(g.logsf(t) - math.log(0.5 * (1.0 - float(p)))) <= 1e-15, (k, t)
