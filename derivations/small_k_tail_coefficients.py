@@ -1,6 +1,6 @@
 r"""Chebyshev coefficients of the tail P(|Z| > t) at small shapes (gammaal._small_k_tail).
 
-For 0.01 ≤ k ≤ 1.5 the tail is O(k) at any fixed t > 0 (P(|Z| > t) ≈ 2 Q(k, t) − O(k²)): every
+For 0.001 ≤ k ≤ 1.5 the tail is O(k) at any fixed t > 0 (P(|Z| > t) ≈ 2 Q(k, t) − O(k²)): every
 representation built from O(1) pieces — 1 − P, the M-function form with its continued M_{ν−1}, the
 shape recurrence P_k = P_{k+1} − t f_k/k — cancels by up to 1/k there.  So the tail is fitted in the
 form in which the factor k is explicit:
@@ -13,7 +13,7 @@ exponential tail's power at large t and the e^{2kξ} of the body at small t.  On
 ``K_EDGES × EDGES`` a tensor Chebyshev series in (k, ξ) is fitted (:mod:`derivations._chebfit`) from
 mpmath values of the Struve-form tail at raised precision (:func:`derivations.reference.within_beyond`,
 an independent method).  t = e^{ξ} runs from e^{−4.625} ≈ 0.0098 (below, the tail is ≥ 0.07 at any
-k ≥ 0.01 and 1 − P loses at most four bits) to e^{3.25} ≈ 25.8 (above ~23, Hankel's far-tail
+k ≥ 0.01 and ≥ 0.008 at k ≥ 0.001, so 1 − P loses at most four or seven bits) to e^{3.25} ≈ 25.8 (above ~23, Hankel's far-tail
 expansion is accepted).  ``python -m derivations.small_k_tail_coefficients [--jobs 2]`` writes
 ``gammaal/_small_k_tail_data.py`` (``--check``: regenerate and compare; ~2 min on 2 cores).
 """
@@ -28,7 +28,7 @@ import mpmath as mp
 from . import _chebfit
 from .reference import within_beyond
 
-K_EDGES = (0.01, 0.3, 0.8, 1.5)
+K_EDGES = (1e-3, 0.01, 0.3, 0.8, 1.5)
 EDGES = (-4.625, -2.5, -0.5, 1.5, 3.25)
 N_K = 24
 N_X = 24

@@ -44,7 +44,7 @@ from ._special import jit, log1pmx, stirlerr
 _EPS = 1e-17
 _SQRTPI = math.sqrt(math.pi)
 #: the shapes and arguments this kernel is used for (validated against mpmath in tests/test_mixed_shapes.py)
-K_MIN = 1e-2
+K_MIN = 1e-3
 K_MAX = 2000.0
 X_MAX = 600.0
 

@@ -385,7 +385,8 @@ def struve_within_beyond(t, k):
         if not math.isnan(b):
             return p, b
         if t < _small_k_tail.T_MIN:
-            # the tail is ≥ 0.07 below T_MIN at any k ≥ 0.01: 1 − P loses at most four bits
+            # below T_MIN the tail is ≥ 0.07 at any k ≥ 0.01 (1 − P loses at most four bits) and ≥ 0.008 at
+            # k ≥ 1e-3 (seven bits; measured worst 2.1e-14 against mpmath on 120 points k ∈ [1e-3, 0.01])
             return p, 1.0 - p
     return p, np.nan
 

@@ -1,4 +1,4 @@
-r"""P(|Z| > t) for 0.01 ≤ k < 1.5 and 0.0098 ≤ t ≤ 25.8 in O(1): a fitted series with the factor k explicit.
+r"""P(|Z| > t) for 0.001 ≤ k < 1.5 and 0.0098 ≤ t ≤ 25.8 in O(1): a fitted series with the factor k explicit.
 
 At small k the tail is O(k) (P(|Z| > t) ≈ 2 Q(k, t) at any fixed t > 0), so 1 − P, the M-function form
 and the shape recurrence P_k = P_{k+1} − t f_k/k all cancel by up to 1/k there, and the small-tail forms
@@ -8,7 +8,7 @@ most of them at ½ ≤ k < 1.5) took the W-quadrature, 0.04–1.4 ms each.  Here
 .. math::  P(|Z| > t) = k\, e^{H(k, ξ)}\, e^{−t},\qquad ξ = \log t,
 
 with H the tensor Chebyshev series of :mod:`gammaal._small_k_tail_data` on the boxes
-K_EDGES × EDGES (degrees ≤ 23, generated from 50-digit mpmath values of the Struve-form tail by
+K_EDGES × EDGES (degrees ≤ 19, generated from 50-digit mpmath values of the Struve-form tail by
 ``python -m derivations.small_k_tail_coefficients``; H is O(1) and analytic in k down to 0, so the
 two exponentials carry the scale exactly).  Outside the box :func:`beyond` returns NaN.  Against mpmath
 (tests/test_small_k_tail.py) the tail agrees to ``REL_ERR``.
