@@ -57,7 +57,7 @@ IMPORTS = {
 }
 
 DELTA, THETA = 0.1, 0.066
-SHAPES = (0.5, 4.0, 4.5, 30.5, 1000.5)
+SHAPES = (1e-3, 0.1, 0.5, 4.0, 4.5, 30.5, 1000.5, 1e4, 1e6)
 #: public name -> (scalar kernel in gammaal._kernels, how the public layer feeds it t = δ/θ)
 FUNCTIONS = {
     "prob_within": "within_scaled",
