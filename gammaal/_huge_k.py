@@ -2,8 +2,8 @@ r"""P(|Z| ≤ t), P(|Z| > t) and the density for shapes above the Struve range (
 
 Past ``_bessel.K_MAX`` the forms of :mod:`gammaal._bessel` would run an O(k) recurrence, so these shapes
 took the S-integral quadrature of :mod:`gammaal._mixture` (110–150 µs a point).  But where Debye's expansion
-of K_ν serves both orders ν − 1 and ν (:func:`gammaal._bessel.r_debye_upto`: its exponent ≥ −40, i.e.
-t ≲ 8.9σ, σ = √(2k); it is written with the ν log ν parts cancelled, so it stays accurate at any ν), each
+of K_ν serves both orders ν − 1 and ν (:func:`gammaal._bessel.r_debye_upto`: its exponent ≥ −100, i.e.
+t ≲ 14.1σ, σ = √(2k); it is written with the ν log ν parts cancelled, so it stays accurate at any ν), each
 piece is O(1) at any k:
 
 * the body from the Struve form P = t[K_ν L_{ν−1} + L_ν K_{ν−1}] (positive terms; the Struve series needs
@@ -15,7 +15,7 @@ piece is O(1) at any k:
   (32 points: 2.8e-9 at x = 1), and the tail is only formed for x ≳ 1.15 (below, 1 − P ≥ ¼);
 * near P = 1 (tail < 1/64) P itself as 1 − that tail, as in :func:`gammaal._kernels.within_scaled`.
 
-Elsewhere (t ≳ 8.9σ, or k outside the range) the functions return NaN and the callers use the quadratures.
+Elsewhere (t ≳ 14.1σ, or k outside the range) the functions return NaN and the callers use the quadratures.
 """
 from __future__ import annotations
 
@@ -29,9 +29,10 @@ from ._special import jit
 
 K_MIN = _bessel.K_MAX
 K_MAX = 1e10
-#: Debye's exponent E ≈ −x²/2 is used down to −40 (x ≲ 8.9): an ulp of z = t/ν moves E by ~2|E| ulps, so R_ν
-#: carries ≤ 1e-14 there — the conditioning of the tail itself (t f/P ≈ x²), not a loss of the method
-MAX_EXPONENT = 40.0
+#: Debye's exponent E ≈ −x²/2 is used down to −100 (x ≲ 14.1σ, tails down to ~1e-44): an ulp of z = t/ν moves E
+#: by ~2|E| ulps, so R_ν carries up to ~2e-14 there (measured against Edgeworth at k = 1e9, 1e10 and mpmath at
+#: k = 2000.5: 1.3e-14 at x = 12, 1.7e-14 at x = 14; the S-integral behind keeps ~7e-15 but costs ~190 µs)
+MAX_EXPONENT = 100.0
 _GL_V, _GL_W = roots_laguerre(64)
 _SQRTPI = math.sqrt(math.pi)
 _TAIL_VIA_BODY_MAX_P = 0.75
