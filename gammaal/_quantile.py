@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-from . import _bessel, _erlang, _hankel_tail, _kernels, _mixture, _struve_tail
+from . import _bessel, _erlang, _hankel_tail, _huge_k, _kernels, _mixture, _struve_tail
 from ._quantile_start import lower_start, power_law_log_root, upper_start
 from ._special import Elementwise
 from ._special import LOG2, jit
@@ -94,6 +94,14 @@ def _log_prob(t, u, k, upper, n, w, tail):
             p = 1.0 - p if p <= _UPPER_VIA_WITHIN else _kernels.beyond_scaled(t, k)
         else:
             p = _kernels.beyond_scaled(t, k)
+        if p > _LOG_MIN and f > 0.0:
+            return math.log(p), LOG2 + math.log(f), p
+    elif k > _huge_k.K_MIN:
+        # 2000 < k ≤ 1e10, t ≲ 14σ: Debye's K, the Struve body and the M-function tail, O(1) (the S-integral
+        # behind costs ~100× more)
+        within, beyond = _huge_k.within_beyond(t, k)
+        p = beyond if upper else within
+        f = _huge_k.pdf(t, k)
         if p > _LOG_MIN and f > 0.0:
             return math.log(p), LOG2 + math.log(f), p
     if upper:
