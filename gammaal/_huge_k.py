@@ -57,7 +57,7 @@ def within_beyond(t, k):
     if p <= _TAIL_VIA_BODY_MAX_P:
         return p, 1.0 - p
     j0, j1 = _struve_tail.j_pair_gauss_laguerre(t, k, _GL_V, _GL_W)
-    b = (g / _SQRTPI) * (4.0 * (k - 1.0) * r1 * j0 + t * t * r0 * j1 / nu)
+    b = _struve_tail.m_tail(t, k, r0, r1, g, j0, j1)
     if b < _P_VIA_TAIL:
         p = 1.0 - b
     return p, b

@@ -134,15 +134,21 @@ def beyond_recurrence(x, k):
         j0, j1 = j_pair(x, k1)
     else:
         j0, j1 = j_pair_laguerre(x, k1)
-    base = g1 * (4.0 * (k1 - 1.0) * rb1 * j0 + x * x * rb0 * j1 / nu1)
-    return (base + x * inc) / math.sqrt(math.pi)
+    return m_tail(x, k1, rb0, rb1, g1, j0, j1) + x * inc / math.sqrt(math.pi)
+
+
+@jit
+def m_tail(x, k, r0, r1, g, j0, j1):
+    """P(|Z| > x) = (G/√π)[4(k−1) R_ν J_{k−2} + (x²/ν) R_{ν−1} J_{k−1}] from R_{ν−1} = r0, R_ν = r1,
+    g = G = Γ(k+½)/Γ(k) and the pair (J_{k−2}(x), J_{k−1}(x))."""
+    return (g / math.sqrt(math.pi)) * (4.0 * (k - 1.0) * r1 * j0 + x * x * r0 * j1 / (k - 0.5))
 
 
 @jit
 def beyond_from_r(x, k, r0, r1, g):
     """P(|Z| > x) from R_{ν−1} = r0, R_ν = r1 (:func:`gammaal._bessel.k_values`) and g = Γ(k+½)/Γ(k)."""
     j0, j1 = j_pair(x, k)
-    return (g / math.sqrt(math.pi)) * (4.0 * (k - 1.0) * r1 * j0 + x * x * r0 * j1 / (k - 0.5))
+    return m_tail(x, k, r0, r1, g, j0, j1)
 
 
 @jit
