@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import multiprocessing
 
 import mpmath as mp
 import numpy as np
@@ -43,6 +44,23 @@ def coefficients(values, trim):
             raise RuntimeError(f"coefficients not below trim={trim} within {na} × {nb} terms")
         out.append(np.where(big, arr, 0.0)[:rows, :cols])
     return out
+
+
+def fit_boxes(boxes, value, trim, dps, jobs):
+    """Trimmed coefficients of one function on each box ``(nodes_a, nodes_b)`` (:func:`nodes`), its values
+    from ``value((a, b))`` — a picklable function of the node as two strings of ``dps`` digits, returning a
+    string — evaluated in a pool of ``jobs`` worker processes."""
+    with mp.workdps(dps):
+        tasks = [(mp.nstr(a, dps), mp.nstr(b, dps)) for xa, xb in boxes for a in xa for b in xb]
+    with multiprocessing.Pool(jobs) as pool:
+        flat = pool.map(value, tasks, chunksize=8)
+    blocks = []
+    with mp.workdps(dps):
+        it = iter(flat)
+        for xa, xb in boxes:
+            values = [[(mp.mpf(next(it)),) for _ in xb] for _ in xa]
+            blocks.append(coefficients(values, trim))
+    return blocks
 
 
 def pack(blocks):
