@@ -42,25 +42,33 @@ _P_VIA_TAIL = 1.0 / 64.0
 @jit
 def within_beyond(t, k):
     """(P(|Z| ≤ t), P(|Z| > t)) for K_MIN < k ≤ K_MAX where Debye's expansion serves both orders; else NaNs."""
+    p, b, _ = within_beyond_pdf(t, k)
+    return p, b
+
+
+@jit
+def within_beyond_pdf(t, k):
+    """(P(|Z| ≤ t), P(|Z| > t), f(t)) as :func:`within_beyond`, with the density from the same R_ν."""
     if not (K_MIN < k <= K_MAX and t > 0.0):
-        return np.nan, np.nan
+        return np.nan, np.nan, np.nan
     nu = k - 0.5
     r0 = _bessel.r_debye_upto(nu - 1.0, t, MAX_EXPONENT)
     if math.isnan(r0):
-        return np.nan, np.nan
+        return np.nan, np.nan, np.nan
     r1 = _bessel.r_debye_upto(nu, t, MAX_EXPONENT)
     if math.isnan(r1):
-        return np.nan, np.nan
+        return np.nan, np.nan, np.nan
     g = _bessel.gamma_ratio_half(k)
+    f = r1 * g / _SQRTPI
     s_nu, s_num1 = _bessel.struve_sums(t, nu)
     p = min(_bessel.within_from_r(t, k, r0, r1, s_nu, s_num1, g), 1.0)
     if p <= _TAIL_VIA_BODY_MAX_P:
-        return p, 1.0 - p
+        return p, 1.0 - p, f
     j0, j1 = _struve_tail.j_pair_gauss_laguerre(t, k, _GL_V, _GL_W)
     b = _struve_tail.m_tail(t, k, r0, r1, g, j0, j1)
     if b < _P_VIA_TAIL:
         p = 1.0 - b
-    return p, b
+    return p, b, f
 
 
 @jit

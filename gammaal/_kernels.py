@@ -405,10 +405,6 @@ def within_scaled(t, k):
             if not math.isnan(b):
                 return 1.0 - b
         return p
-    if k > _huge_k.K_MIN and t >= T_TINY:
-        p = _huge_k.within_beyond(t, k)[0]
-        if not math.isnan(p):
-            return p
     return within_beyond_scaled(t, k)[0]
 
 

@@ -99,9 +99,8 @@ def _log_prob(t, u, k, upper, n, w, tail):
     elif k > _huge_k.K_MIN:
         # 2000 < k ≤ 1e10, t ≲ 14σ: Debye's K, the Struve body and the M-function tail, O(1) (the S-integral
         # behind costs ~100× more)
-        within, beyond = _huge_k.within_beyond(t, k)
+        within, beyond, f = _huge_k.within_beyond_pdf(t, k)
         p = beyond if upper else within
-        f = _huge_k.pdf(t, k)
         if p > _LOG_MIN and f > 0.0:
             return math.log(p), LOG2 + math.log(f), p
     if upper:
